@@ -138,14 +138,16 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build the settings from `environ` (default os.environ) over an optional `.env` file."""
+    """Build the settings from `environ` (default: os.environ over `.env` in the working directory)."""
     env_source = dict(os.environ if environ is None else environ)
+    explicit = env_file is not None or "NEWSARCHIVE_ENV_FILE" in env_source
     file_path = env_file or Path(env_source.get("NEWSARCHIVE_ENV_FILE", ".env"))
     env: dict[str, str] = {}
-    if file_path.is_file():
-        env.update(read_env_file(file_path))
-    elif env_file is not None or "NEWSARCHIVE_ENV_FILE" in env_source:
-        raise SettingsError(f"NEWSARCHIVE_ENV_FILE: no such file {str(file_path)!r}")
+    if explicit or environ is None:  # an explicit mapping reads `.env` only when asked to
+        if file_path.is_file():
+            env.update(read_env_file(file_path))
+        elif explicit:
+            raise SettingsError(f"NEWSARCHIVE_ENV_FILE: no such file {str(file_path)!r}")
     env.update(env_source)
 
     bucket = env.get("S3_BUCKET", "").strip() or DEFAULT_BUCKET

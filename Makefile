@@ -1,0 +1,48 @@
+# newsarchive: `make demo` runs the main job end to end offline; `make test` runs the test suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NEWSARCHIVE_STATE_DIR ?= $(CURDIR)/.newsarchive
+DEMO_DAY ?= 2026-01-01
+
+.PHONY: install demo test lint typecheck check airflow services-up services-down clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 2; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py --day $(DEMO_DAY)
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (counted as a failure)"; exit 1; fi; \
+	exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check etl scrapers dags || true
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+airflow: $(STAMP)
+	$(BIN)/python scripts/airflow_standalone.py
+
+services-up: $(STAMP)
+	$(BIN)/newsarchive services up
+
+services-down: $(STAMP)
+	$(BIN)/newsarchive services down
+
+clean: services-down
+	rm -rf .newsarchive

@@ -1,0 +1,119 @@
+"""
+### news_daily
+
+Archives one local (Asia/Almaty) day of every enabled news source, once a day at 03:00 Almaty time.
+
+The day is the local date of the run's `data_interval_start` (never the clock), so a backfill over any past
+range (`airflow backfill create --dag-id news_daily --from-date ... --to-date ...`) does the same work
+as the daily run did. Per source, a mapped task group runs:
+
+1. **crawl** - Scrapy in a fresh subprocess fetches the day's new articles politely and writes every
+   request/response to a WARC, uploaded write-once (sha256-verified) to
+   `raw/source=<source>/date=<YYYY-MM-DD>/<run-key>.warc.gz` with its manifest;
+2. **archive** - re-verifies the WARC in S3 and records it in `raw_archives`;
+3. **extract** - parses every archived article response (fallback chain), cleans and hashes it, and stages
+   the rows in S3 (`derived/...articles.jsonl.gz`);
+4. **load** - COPY + `INSERT ... ON CONFLICT` in one transaction: versions kept, exact duplicates linked;
+5. **summary** - logs the run's counts.
+
+Tasks exchange only a run id (XCom); data lives in S3 and PostgreSQL. Each task retries with exponential
+backoff, and one failing source never blocks the others. Settings come from the environment
+(see `.env.example`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task, task_group
+
+LOCAL_TZ = "Asia/Almaty"
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "newsarchive",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def _partition_day() -> date:
+    """The local date of this run's data interval start."""
+    start = get_current_context()["data_interval_start"]
+    if start is None:
+        raise ValueError("this run has no data interval")
+    return pendulum.instance(start).in_timezone(LOCAL_TZ).date()
+
+
+def _settings() -> Any:
+    from etl.config import load_settings
+    from etl.services.manager import resolve_settings
+
+    return resolve_settings(load_settings())
+
+
+@dag(
+    dag_id="news_daily",
+    schedule=CronDataIntervalTimetable("0 3 * * *", timezone=LOCAL_TZ),
+    start_date=pendulum.datetime(2025, 12, 1, tz=LOCAL_TZ),
+    catchup=False,
+    max_active_runs=2,
+    default_args=DEFAULT_ARGS,
+    tags=["newsarchive", "ingest"],
+    doc_md=__doc__,
+)
+def news_daily() -> None:
+    """Crawl, archive, extract and load every enabled source for one local day."""
+
+    @task
+    def enabled_sources() -> list[str]:
+        from etl.sources import enabled_sources as enabled
+
+        return [source.name for source in enabled()]
+
+    @task_group(group_id="source")
+    def per_source(source: str) -> None:
+        @task
+        def crawl(source_name: str) -> int:
+            from etl import pipeline
+
+            context = get_current_context()
+            return pipeline.crawl(_settings(), source_name, _partition_day(), trigger="airflow",
+                                  airflow_run_id=context["run_id"])
+
+        @task
+        def archive(run_id: int) -> dict[str, Any]:
+            from etl import pipeline
+
+            return pipeline.archive_run(_settings(), run_id)
+
+        @task
+        def extract(run_id: int) -> dict[str, Any]:
+            from etl import pipeline
+
+            return pipeline.extract_run(_settings(), run_id)
+
+        @task
+        def load(run_id: int) -> dict[str, Any]:
+            from etl import pipeline
+
+            return pipeline.load_run(_settings(), run_id)
+
+        @task
+        def summary(run_id: int) -> dict[str, Any]:
+            from etl import pipeline
+
+            return pipeline.summarize(_settings(), run_id)
+
+        run_id = crawl(source)
+        archived = archive(run_id)
+        extracted = extract(run_id)
+        loaded = load(run_id)
+        archived >> extracted >> loaded >> summary(run_id)
+
+    per_source.expand(source=enabled_sources())
+
+
+news_daily()

@@ -1,0 +1,1 @@
+"""Embedded services (PostgreSQL from a wheel, SeaweedFS `weed mini`) for local runs and tests."""

@@ -1,0 +1,61 @@
+"""Shared fixtures: real embedded PostgreSQL + SeaweedFS for the session, isolated Airflow home, helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads these at import time: set them before any test module imports airflow.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsarchive-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "NEWSARCHIVE_HOST_OVERRIDES", "NEWSARCHIVE_ENV_FILE"):
+    os.environ.pop(_name, None)
+
+from etl.config import Settings, load_settings  # noqa: E402
+from etl.services import manager  # noqa: E402
+from etl.services.procs import free_port_block  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Real PostgreSQL and SeaweedFS started by the project's own `services up` code, fresh data per session."""
+    state = tmp_path_factory.mktemp("state")
+    s3_port = free_port_block(5, start=20000, stop=30000)
+    pg_port = free_port_block(1, start=30000, stop=34000)
+    base = load_settings(
+        {"NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_PG_PORT": str(pg_port), "NEWSARCHIVE_S3_PORT": str(s3_port)},
+        env_file=None,
+    )
+    try:
+        resolved = manager.up(base)
+        yield resolved
+    finally:
+        manager.down(base)
+
+
+@pytest.fixture
+def settings(embedded: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """Per-test settings: an empty archive schema, a fresh bucket and a private state dir."""
+    from etl import s3
+    from etl.db import raw_connection
+
+    with raw_connection(embedded.require_database_url()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "TRUNCATE article_aliases, article_versions, articles, raw_archives, crawl_runs RESTART IDENTITY CASCADE"
+        )
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    per_test = dataclasses.replace(embedded, s3_bucket=bucket, state_dir=tmp_path / "state")
+    s3.ensure_bucket(per_test)
+    yield per_test

@@ -1,0 +1,86 @@
+"""Embedded services: up/status/down twice, no-op second up, port conflicts, external URLs start nothing."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import psutil
+import pytest
+
+from etl.config import Settings, load_settings
+from etl.errors import ServiceError
+from etl.services import manager
+from etl.services.procs import free_port_block, port_in_use
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(state: Path) -> Settings:
+    s3_port = free_port_block(5, start=35000, stop=40000)
+    pg_port = free_port_block(1, start=40000, stop=42000)
+    return load_settings({"NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_PG_PORT": str(pg_port),
+                          "NEWSARCHIVE_S3_PORT": str(s3_port)})
+
+
+def _our_listening_ports(settings: Settings) -> list[int]:
+    ports = {settings.pg_port, *range(settings.s3_port, settings.s3_port + 5)}
+    return [p for p in ports if port_in_use(p)]
+
+
+def test_up_status_down_twice(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "state")
+    for _ in range(2):
+        resolved = manager.up(settings)
+        assert resolved.database_url and resolved.database_url.endswith(f":{settings.pg_port}/newsarchive")
+        assert resolved.s3_endpoint_url == f"http://127.0.0.1:{settings.s3_port}"
+        states = {s.name: s for s in manager.status(settings)}
+        assert states["postgres"].mode == "embedded" and states["seaweedfs"].mode == "embedded"
+        pids = {s.pid for s in states.values()}
+        again = manager.up(settings)  # a second up is a no-op
+        assert {s.pid for s in manager.status(settings)} == pids
+        assert again.database_url == resolved.database_url
+        assert any("export DATABASE_URL=" in line for line in manager.export_lines(resolved))
+        assert sorted(manager.down(settings)) == ["postgres", "seaweedfs"]
+        assert all(s.mode == "stopped" for s in manager.status(settings))
+        assert _our_listening_ports(settings) == []
+        assert not any(pid and psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" for pid in pids)
+    assert manager.down(settings) == []
+
+
+def test_down_after_crash_stops_what_we_started(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "state")
+    manager.up(settings)
+    weed = next(s for s in manager.status(settings) if s.name == "seaweedfs")
+    assert weed.pid
+    psutil.Process(weed.pid).kill()  # simulate a crash of one service
+    psutil.Process(weed.pid).wait(10)
+    stopped = manager.down(settings)
+    assert "postgres" in stopped
+    assert _our_listening_ports(settings) == []
+
+
+def test_port_taken_is_one_clear_line(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "state")
+    with socket.socket() as blocker:
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        blocker.bind(("127.0.0.1", settings.pg_port))
+        blocker.listen()
+        with pytest.raises(ServiceError) as info:
+            manager.up(settings)
+    message = str(info.value)
+    assert f"port {settings.pg_port}" in message and "\n" not in message
+    manager.down(settings)
+
+
+def test_external_urls_start_nothing(tmp_path: Path, embedded: Settings) -> None:
+    settings = load_settings({
+        "NEWSARCHIVE_STATE_DIR": str(tmp_path / "state"), "DATABASE_URL": embedded.require_database_url(),
+        "S3_ENDPOINT_URL": embedded.s3_endpoint_url or "", "AWS_ACCESS_KEY_ID": embedded.aws_access_key_id,
+        "AWS_SECRET_ACCESS_KEY": embedded.aws_secret_access_key,
+    })
+    resolved = manager.up(settings)
+    assert resolved.database_url == embedded.database_url
+    assert {s.mode for s in manager.status(settings)} == {"external"}
+    assert not (tmp_path / "state" / "run" / "postgres.pid").exists()
+    assert manager.down(settings) == []
