@@ -58,11 +58,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     url = resolve_settings(settings).require_database_url()
     if args.status:
-        for migration, applied in migrate.status(url):
-            _out(f"{migration.version:04d} {migration.name:30} {'applied' if applied else 'pending'}")
+        for migration, is_applied in migrate.status(url):
+            _out(f"{migration.version:04d} {migration.name:30} {'applied' if is_applied else 'pending'}")
         return 0
-    applied = migrate.migrate(url)
-    _out(f"applied {len(applied)} migration(s)" + (": " + ", ".join(m.path.name for m in applied) if applied else ""))
+    done = migrate.migrate(url)
+    _out(f"applied {len(done)} migration(s)" + (": " + ", ".join(m.path.name for m in done) if done else ""))
     return 0
 
 

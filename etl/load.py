@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +144,7 @@ def copy_stream(rows: Iterable[Mapping[str, Any]]) -> io.StringIO:
     return buffer
 
 
-def load_rows(database_url: str, rows: list[Mapping[str, Any]], run_id: int | None = None) -> LoadResult:
+def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int | None = None) -> LoadResult:
     """Upsert staged rows, keep versions, relink exact duplicates and (if given) record counts on the run."""
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute(_CREATE_STAGE)
