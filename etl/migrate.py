@@ -40,6 +40,8 @@ class Migration:
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """All migration files, ordered by version; duplicate or malformed names are errors."""
+    if not directory.is_dir():
+        raise PipelineError(f"migrations folder {directory} does not exist (run from a checkout of newsarchive)")
     found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         match = _NAME_RE.match(path.name)
@@ -49,6 +51,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         if version in found:
             raise PipelineError(f"two migrations share version {version}: {found[version].path.name}, {path.name}")
         found[version] = Migration(version, match["name"], path)
+    if not found:
+        raise PipelineError(f"no migrations found in {directory}")
     return [found[v] for v in sorted(found)]
 
 

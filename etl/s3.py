@@ -77,7 +77,11 @@ def ensure_bucket(settings: Settings) -> bool:
     except (BotoCoreError, OSError) as exc:
         raise ServiceError(f"S3 at {settings.s3_endpoint_url}: {describe_error(exc)}") from None
     try:
-        s3.create_bucket(Bucket=settings.s3_bucket)
+        if settings.s3_region == "us-east-1":
+            s3.create_bucket(Bucket=settings.s3_bucket)
+        else:
+            s3.create_bucket(Bucket=settings.s3_bucket,
+                             CreateBucketConfiguration={"LocationConstraint": settings.s3_region})  # type: ignore[typeddict-item]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise ServiceError(f"cannot create S3 bucket {settings.s3_bucket!r}: {describe_error(exc)}") from None

@@ -73,3 +73,10 @@ def test_bad_file_name_is_refused(tmp_path: Path) -> None:
     (tmp_path / "1_bad.sql").write_text("SELECT 1;")
     with pytest.raises(PipelineError, match="0001_name.sql"):
         discover(tmp_path)
+
+
+def test_missing_or_empty_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match="no migrations found"):
+        discover(tmp_path)
+    with pytest.raises(PipelineError, match="does not exist"):
+        discover(tmp_path / "nope")

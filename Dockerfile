@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+#
+# newsarchive image: the ETL package, the Scrapy project, the Airflow DAGs and Airflow 3 with the Celery
+# provider. docker-compose.yml runs every Airflow component and the one-shot init jobs from this one image.
+# Build: `docker compose build` (or `docker build -t newsarchive:0.1.0 .`). See docs/deployment.md.
+
+FROM python:3.11-slim-bookworm
+
+# PYTHONPATH puts the checkout first on sys.path: etl/migrate.py finds sql/migrations/ and Scrapy finds
+# scrapy.cfg relative to the source tree, not to site-packages. The checks below fail the build otherwise.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/opt/newsarchive \
+    AIRFLOW_HOME=/opt/airflow \
+    AIRFLOW__CORE__DAGS_FOLDER=/opt/newsarchive/dags \
+    AIRFLOW__CORE__LOAD_EXAMPLES=False \
+    NEWSARCHIVE_STATE_DIR=/var/lib/newsarchive
+
+# One unprivileged user runs everything. Override the id with --build-arg NEWSARCHIVE_UID=... when the
+# volumes must be owned by a particular host user.
+ARG NEWSARCHIVE_UID=50000
+RUN groupadd --system --gid "${NEWSARCHIVE_UID}" newsarchive \
+ && useradd --system --uid "${NEWSARCHIVE_UID}" --gid newsarchive --home-dir /opt/airflow \
+        --no-create-home --shell /usr/sbin/nologin newsarchive \
+ && python -m venv "${VIRTUAL_ENV}"
+
+WORKDIR /opt/newsarchive
+
+# The checkout (.dockerignore keeps out .env, .venv, tests and local state): package code, DAGs, SQL
+# migrations, scrapy.cfg. Owned by root, read-only for the service user.
+COPY . .
+
+# The pinned set from constraints.txt with the `deploy` extra: the Celery provider (CeleryExecutor) and
+# asyncpg (Airflow 3 opens an async engine on its PostgreSQL metadata database); constraints.txt pins
+# celery 5.6 (5.7 dropped a helper the provider 3.26.0 imports). The cache mount only speeds up rebuilds.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install --upgrade "pip>=24" \
+ && pip install -c constraints.txt ".[deploy]" \
+ && rm -rf build ./*.egg-info
+
+# Smoke checks (fail the build, not the first deploy), then the writable places, created here so that the
+# named volumes mounted over them start out owned by the service user.
+RUN newsarchive --help >/dev/null \
+ && airflow version \
+ && python -c "import asyncpg, airflow.providers.celery.executors.celery_executor" \
+ && python -c "from etl.migrate import discover; assert discover(), 'no SQL migrations found in the image'" \
+ && mkdir -p /opt/airflow/logs /opt/airflow/auth /var/lib/newsarchive \
+ && chown -R newsarchive:newsarchive /opt/airflow /var/lib/newsarchive \
+ && chmod 0700 /opt/airflow/auth
+
+USER newsarchive
+
+CMD ["newsarchive", "--help"]
