@@ -8,9 +8,9 @@ would see can be fed to `etl.config.load_settings`.
 from __future__ import annotations
 
 import re
-import tomllib
 import shlex
 import subprocess
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
