@@ -1,0 +1,365 @@
+"""Fallback-chain machinery shared by the site parsers: the loaded page, the chain and the parser base class.
+
+Each field is produced by the first step of its chain that yields a non-empty value, and
+`Article.methods[field]` names that step: `jsonld`, `meta`, `selectors` (the site parser's own rules:
+CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order per field:
+
+- title: jsonld headline -> meta og:title -> selectors -> generic (the site's title suffix is stripped
+  from every candidate, e.g. " | Kazinform").
+- body (`paragraphs`): selectors -> jsonld articleBody (split on line breaks) -> generic (minus a repeat of
+  the title, which trafilatura returns as the body of pages that have none). Site selectors come
+  first because they give every paragraph in page order, dateline and quotes included; articleBody is often
+  a summary or flattened text.
+- published_at / modified_at: jsonld datePublished/dateModified -> meta article:published_time /
+  article:modified_time -> selectors (the page's `<time datetime>` or visible time). No generic step: it finds days, not times. A date later
+  than `fetched_at` plus one day, or before 1990, is rejected with a warning and the next step is tried.
+- author: jsonld author (people) -> meta author -> selectors.
+- tags: jsonld keywords -> selectors.
+- image_url: meta og:image -> selectors.
+- canonical_url: meta `<link rel=canonical>`, then og:url, when it is an article URL of the source ->
+  selectors (the page URL normalised: no query or fragment, trailing slash).
+- language: meta `<html lang>` (primary subtag, "kz"/"kaz" read as "kk") -> selectors (the source's language).
+
+`article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
+derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import lxml.etree
+import lxml.html
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+from etl.clean import clean_paragraphs, clean_text
+from etl.extract.dates import ALMATY, parse_iso, to_utc
+from etl.extract.generic import GenericResult, extract_generic
+from etl.extract.jsonld import JsonLdArticle, find_article
+from etl.extract.meta import MetaTags, decode_html, read_meta
+from etl.extract.model import Article
+from etl.sources import Source
+
+logger = logging.getLogger(__name__)
+
+JSONLD, META, SELECTORS, GENERIC = "jsonld", "meta", "selectors", "generic"
+LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "qz": "kk", "rus": "ru", "eng": "en"}
+CHALLENGE_TITLE_RE = re.compile(
+    r"^\s*(?:just a moment|один момент)(?:\.{3}|…)?\s*$|^\s*attention required!.*cloudflare", re.IGNORECASE
+)
+CHALLENGE_XPATH = lxml.etree.XPath(
+    "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
+    " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
+)
+EARLIEST_YEAR = 1990
+FUTURE_SLACK = timedelta(days=1)
+
+T = TypeVar("T")
+Step = tuple[str, Callable[[], T | None]]
+
+
+class ExtractionError(Exception):
+    """The page is not an article (no title or no body); the message names the URL and what is missing."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A parsed date (aware, UTC) and the exact string it was read from."""
+
+    moment: datetime
+    raw: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched page, parsed once: its tree, JSON-LD article and meta tags."""
+
+    source: Source
+    url: str
+    tree: HtmlElement
+    jsonld: JsonLdArticle
+    meta: MetaTags
+    fetched_at: datetime | None = None
+
+    @classmethod
+    def load(cls, source: Source, url: str, html: str | bytes, fetched_at: datetime | None = None) -> Page:
+        """Decode (bytes: `<meta charset>` else UTF-8) and parse `html`; ExtractionError when it is not HTML."""
+        text = decode_html(html) if isinstance(html, bytes) else html
+        try:
+            tree = lxml.html.document_fromstring(text)
+        except (lxml.etree.ParserError, ValueError) as exc:
+            raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
+        jsonld = find_article(tree) or JsonLdArticle()
+        fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
+        return cls(source, url, tree, jsonld, read_meta(tree, url), fetched)
+
+
+class FieldChain:
+    """Runs the steps of each field in order and records in `methods` which step answered."""
+
+    def __init__(self) -> None:
+        self.methods: dict[str, str] = {}
+
+    def first(self, field: str, *steps: Step[T]) -> T | None:
+        """Return the first non-empty value of `steps` for `field`, or None when every step came up empty."""
+        for method, step in steps:
+            value = step()
+            if value:
+                self.methods[field] = method
+                return value
+        return None
+
+
+def is_challenge(tree: HtmlElement) -> bool:
+    """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article."""
+    title = tree.findtext(".//title") or ""
+    return bool(CHALLENGE_TITLE_RE.match(title)) or bool(CHALLENGE_XPATH(tree))
+
+
+def normalise_language(value: str | None) -> str | None:
+    """The primary language subtag in lower case ('kk-KZ' -> 'kk', 'kz' -> 'kk'), or None."""
+    primary = (value or "").strip().replace("_", "-").split("-")[0].lower()
+    return LANGUAGE_ALIASES.get(primary, primary) or None
+
+
+def normalise_url(url: str) -> str:
+    """`url` with lower-case scheme and host, no query or fragment, and a trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
+def first_text(tree: HtmlElement, selectors: Iterable[CSSSelector]) -> str | None:
+    """The cleaned text of the first non-empty element matched by `selectors`, tried in order."""
+    for selector in selectors:
+        for element in selector(tree):
+            text = clean_text(element.text_content())
+            if text:
+                return text
+    return None
+
+
+def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelector | None = None) -> tuple[str, ...]:
+    """Text of each `<p>` and `<blockquote>` in `container`, in page order, without `drop` and after `stop`.
+
+    A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space.
+    """
+    copy = deepcopy(container)
+    copy.tail = None
+    for element in drop(copy):
+        if element is not copy:
+            element.drop_tree()
+    lxml.etree.strip_elements(copy, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
+    for br in copy.iter("br"):
+        br.tail = " " + (br.tail or "")
+    stops = set(stop(copy)) if stop is not None else set()
+    texts: list[str] = []
+    for element in copy.iter():
+        if element in stops:
+            break
+        if element.tag == "p" or (
+            element.tag == "blockquote" and next(element.iterdescendants("p", "blockquote"), None) is None
+        ):
+            texts.append(element.text_content())
+    return clean_paragraphs(texts)
+
+
+class SiteParser:
+    """Base of the site parsers: subclasses implement the selector step of each field; `parse` runs the chain."""
+
+    VERSION: ClassVar[str] = ""
+    MARKER: ClassVar[CSSSelector | None] = None
+    TZ: ClassVar[tzinfo] = ALMATY
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self._generic: GenericResult | None = None
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        """Tell whether the page carries this markup version's marker element."""
+        return cls.MARKER is not None and bool(cls.MARKER(page.tree))
+
+    # The selector step of each field; the defaults find nothing or fall back to the page URL and source.
+
+    def title(self) -> str | None:
+        """The title from the page markup."""
+        return None
+
+    def strip_title(self, title: str) -> str:
+        """The title without the site's suffix (og:title, <title>)."""
+        return title
+
+    def published(self) -> Stamp | None:
+        """The publication time shown on the page."""
+        return None
+
+    def modified(self) -> Stamp | None:
+        """The modification time shown on the page."""
+        return None
+
+    def paragraphs(self) -> tuple[str, ...]:
+        """The body paragraphs from the page markup, in page order."""
+        return ()
+
+    def author(self) -> str | None:
+        """The byline from the page markup."""
+        return None
+
+    def tags(self) -> tuple[str, ...]:
+        """The tags shown on the page."""
+        return ()
+
+    def image_url(self) -> str | None:
+        """The lead image from the page markup."""
+        return None
+
+    def canonical_url(self) -> str | None:
+        """The page URL normalised (no query or fragment, trailing slash)."""
+        return normalise_url(self.page.url)
+
+    def language(self) -> str | None:
+        """The source's language."""
+        return self.page.source.language
+
+    def dateline_place(self, paragraphs: tuple[str, ...]) -> str | None:
+        """The place of the dateline that opens the body."""
+        return None
+
+    # The chain.
+
+    def generic(self) -> GenericResult:
+        """trafilatura's result for the page, computed at most once."""
+        if self._generic is None:
+            self._generic = extract_generic(self.page.tree, self.page.url)
+        return self._generic
+
+    def _title(self, value: str | None) -> str | None:
+        """A title candidate without the site suffix, or None."""
+        if not value:
+            return None
+        return clean_text(self.strip_title(value)) or None
+
+    def _plausible(self, stamp: Stamp | None) -> Stamp | None:
+        """`stamp` unless it is before 1990 or after the fetch time (plus a day)."""
+        if stamp is None:
+            return None
+        fetched_at = self.page.fetched_at
+        if stamp.moment.year < EARLIEST_YEAR or (fetched_at and stamp.moment > fetched_at + FUTURE_SLACK):
+            logger.warning("implausible date %r ignored on %s", stamp.raw, self.page.url)
+            return None
+        return stamp
+
+    def iso_stamp(self, raw: str | None) -> Stamp | None:
+        """A plausible stamp from an ISO string (naive means the site's zone), or None."""
+        moment = parse_iso(raw, self.TZ) if raw else None
+        return self._plausible(Stamp(moment, raw)) if moment and raw else None
+
+    def _article_url(self, url: str | None) -> str | None:
+        """`url` normalised when it is an article URL of the source, else None."""
+        if not url:
+            return None
+        normalised = normalise_url(url)
+        return normalised if self.page.source.is_article_url(normalised) else None
+
+    def _article_id(self, canonical_url: str | None) -> str | None:
+        """The id in the page URL (as given, then normalised), else in the canonical URL."""
+        source, url = self.page.source, self.page.url
+        return source.article_id(url) or source.article_id(normalise_url(url)) or (
+            source.article_id(canonical_url) if canonical_url else None
+        )
+
+    def parse(self) -> Article:
+        """Run every field's chain and return the article; ExtractionError when the title or body is missing."""
+        page, chain = self.page, FieldChain()
+        if is_challenge(page.tree):
+            raise ExtractionError(f"{page.url}: not an article, a bot challenge page (blocked)")
+        jsonld, meta = page.jsonld, page.meta
+        title = chain.first(
+            "title",
+            (JSONLD, lambda: self._title(jsonld.headline)),
+            (META, lambda: self._title(meta.title)),
+            (SELECTORS, lambda: self._title(self.title())),
+            (GENERIC, lambda: self._title(self.generic().title)),
+        )
+        paragraphs = chain.first(
+            "body",
+            (SELECTORS, self.paragraphs),
+            (JSONLD, lambda: jsonld.body),
+            (GENERIC, lambda: tuple(text for text in self.generic().paragraphs if text != title)),
+        )
+        missing = [name for name, value in (("title", title), ("body", paragraphs)) if not value]
+        if not title or not paragraphs:
+            raise ExtractionError(f"{page.url}: not an article, no {' and no '.join(missing)}")
+        if chain.methods["body"] == GENERIC:
+            logger.warning("body of %s came from the generic extractor (%s): layout change?", page.url, self.VERSION)
+        published = chain.first(
+            "published_at",
+            (JSONLD, lambda: self.iso_stamp(jsonld.date_published)),
+            (META, lambda: self.iso_stamp(meta.published)),
+            (SELECTORS, lambda: self._plausible(self.published())),
+        )
+        modified = chain.first(
+            "modified_at",
+            (JSONLD, lambda: self.iso_stamp(jsonld.date_modified)),
+            (META, lambda: self.iso_stamp(meta.modified)),
+            (SELECTORS, lambda: self._plausible(self.modified())),
+        )
+        canonical = chain.first(
+            "canonical_url",
+            (META, lambda: self._article_url(meta.canonical) or self._article_url(meta.og_url)),
+            (SELECTORS, self.canonical_url),
+        )
+        article_id = self._article_id(canonical)
+        if article_id is None:
+            raise ExtractionError(f"{page.url}: not an article, no article id in the URL")
+        return Article(
+            source=page.source.name,
+            article_id=article_id,
+            url=page.url,
+            canonical_url=canonical or normalise_url(page.url),
+            title=title,
+            paragraphs=paragraphs,
+            published_at=published.moment if published else None,
+            published_raw=published.raw if published else None,
+            modified_at=modified.moment if modified else None,
+            language=chain.first(
+                "language",
+                (META, lambda: normalise_language(meta.lang)),
+                (SELECTORS, lambda: normalise_language(self.language())),
+            ),
+            dateline_place=self.dateline_place(paragraphs),
+            author=chain.first(
+                "author",
+                (JSONLD, lambda: ", ".join(jsonld.authors) or None),
+                (META, lambda: meta.author),
+                (SELECTORS, self.author),
+            ),
+            tags=chain.first("tags", (JSONLD, lambda: jsonld.keywords), (SELECTORS, self.tags)) or (),
+            image_url=chain.first("image_url", (META, lambda: meta.image), (SELECTORS, self.image_url)),
+            extractor_version=self.VERSION,
+            methods=chain.methods,
+        )
+
+
+@dataclass(frozen=True)
+class ParserFamily:
+    """A source's parser versions, tried in order by their markup marker; `default` when none matches."""
+
+    versions: tuple[type[SiteParser], ...]
+    default: type[SiteParser]
+
+    def pick(self, page: Page) -> type[SiteParser]:
+        """The first version whose marker is on the page, else the default (usually the newest)."""
+        chosen = next((version for version in self.versions if version.matches(page)), self.default)
+        logger.debug("%s parsed with %s", page.url, chosen.VERSION)
+        return chosen
