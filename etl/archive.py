@@ -104,7 +104,7 @@ class ResponseRecord:
     body: bytes
 
 
-def _to_response(record: ArcWarcRecord, offset: int) -> ResponseRecord:
+def _to_response(record: ArcWarcRecord, body: bytes, offset: int) -> ResponseRecord:
     status_line = record.http_headers.get_statuscode() if record.http_headers else "0"
     return ResponseRecord(
         url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -112,7 +112,7 @@ def _to_response(record: ArcWarcRecord, offset: int) -> ResponseRecord:
         record_id=record.rec_headers.get_header("WARC-Record-ID"),
         status=int(status_line or 0),
         fetched_at=record.rec_headers.get_header("WARC-Date"),
-        body=record.content_stream().read(),
+        body=body,
     )
 
 
@@ -128,7 +128,8 @@ def iter_responses(settings: Settings, key: str) -> Iterator[ResponseRecord]:
         iterator = ArchiveIterator(tmp)
         for record in iterator:
             if record.rec_type == "response":
-                yield _to_response(record, iterator.get_record_offset())
+                body = record.content_stream().read()  # before get_record_offset(), which skips the payload
+                yield _to_response(record, body, iterator.get_record_offset())
 
 
 def read_response_at(settings: Settings, key: str, offset: int) -> ResponseRecord:
@@ -141,7 +142,7 @@ def read_response_at(settings: Settings, key: str, offset: int) -> ResponseRecor
     try:
         for record in ArchiveIterator(body):
             if record.rec_type == "response":
-                return _to_response(record, offset)
+                return _to_response(record, record.content_stream().read(), offset)
     finally:
         body.close()
     raise PipelineError(f"no response record at offset {offset} of s3://{settings.s3_bucket}/{key}")

@@ -113,7 +113,8 @@ def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
             if record.offset not in wanted:
                 continue
             try:
-                article = extract_article(run.source, wanted[record.offset], record.body)
+                article = extract_article(run.source, wanted[record.offset], record.body,
+                                          fetched_at=datetime.fromisoformat(record.fetched_at))
             except ExtractionError as exc:
                 log.warning("not extracted: %s", exc)
                 failures.append(wanted[record.offset])
@@ -123,6 +124,11 @@ def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
                 "warc_key": warc_key, "warc_offset": record.offset, "warc_record_id": record.record_id,
                 "fetched_at": record.fetched_at, "crawl_run_id": run.id, "extraction": article.methods,
             })
+        if failures and not rows:
+            raise PipelineError(
+                f"none of the {len(failures)} archived article pages of run {run.run_key} could be extracted "
+                f"(first: {failures[0]}); the layout may have changed. Fix the parser, then retry this step"
+            )
         key = archive.staged_key(run.source, run.partition_date, run.run_key)
         _put_jsonl(settings, key, rows)
         counts = {

@@ -46,6 +46,7 @@ def test_upload_verify_and_read_back(settings: Settings, tmp_path: Path) -> None
         archive.upload_run(settings, other, manifest, "kazinform", date(2026, 1, 1), "run1")
     records = list(archive.iter_responses(settings, stored.warc_key))
     assert [r.offset for r in records] == offsets
+    assert [r.body for r in records] == ["<p>бір</p>".encode(), "<p>екі</p>".encode()]
     second = archive.read_response_at(settings, stored.warc_key, offsets[1])
     assert second.url.endswith("b-bbbbbb/") and second.body == "<p>екі</p>".encode()
 
