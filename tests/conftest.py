@@ -18,6 +18,9 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+# The replay site is local: no politeness pauses after its deliberate challenge page and 503s.
+os.environ["NEWSARCHIVE_BLOCK_BACKOFF"] = "0"
+os.environ["NEWSARCHIVE_BACKOFF"] = "0"
 for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "NEWSARCHIVE_HOST_OVERRIDES", "NEWSARCHIVE_ENV_FILE"):
     os.environ.pop(_name, None)
 

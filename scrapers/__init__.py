@@ -1,0 +1,1 @@
+"""The newsarchive Scrapy project: spiders, host-override download handler, WARC writer. Reads no settings."""

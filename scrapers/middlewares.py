@@ -1,0 +1,155 @@
+"""Politeness middlewares: Cloudflare challenge detection and host back-off (Retry-After on 429/503).
+
+Reads: NEWSARCHIVE_BLOCK_BACKOFF (seconds a host is paused after a challenge page),
+NEWSARCHIVE_RETRY_AFTER_MAX (cap on any pause), NEWSARCHIVE_BACKOFF (pause after a 429/503 that has no
+usable Retry-After header).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from time import monotonic
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import sleep
+
+from scrapers.warc import RECORD_META
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: `request.meta` flag set on a request whose response was a challenge page.
+BLOCKED_META = "newsarchive_blocked"
+#: `request.meta` key asking BackoffMiddleware to pause the request's host for that many seconds.
+BACKOFF_META = "newsarchive_backoff"
+
+CHALLENGE_STATUSES = frozenset({403, 429, 503})
+CHALLENGE_MARKERS = (b"Just a moment...", b"cf-chl", b"challenge-platform")
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def is_challenge(response: Response) -> bool:
+    """Tell whether `response` is a Cloudflare-style challenge page (a block, not content)."""
+    if response.status not in CHALLENGE_STATUSES:
+        return False
+    return any(marker in response.body for marker in CHALLENGE_MARKERS)
+
+
+def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Return the seconds a Retry-After value (delta-seconds or HTTP date) asks for, or None if unreadable."""
+    if value is None:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class ChallengeMiddleware:
+    """Mark challenge pages as `blocked`: no retry, the host backs off, the manifest row says so."""
+
+    def __init__(self, crawler: Crawler, backoff: float) -> None:
+        self.crawler = crawler
+        self.backoff = backoff
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Read NEWSARCHIVE_BLOCK_BACKOFF."""
+        return cls(crawler, crawler.settings.getfloat("NEWSARCHIVE_BLOCK_BACKOFF", 60.0))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Flag a challenge page and stop it from being retried."""
+        if not is_challenge(response):
+            return response
+        request.meta["dont_retry"] = True
+        request.meta[BLOCKED_META] = True
+        if self.backoff > 0:
+            request.meta[BACKOFF_META] = self.backoff
+        record = request.meta.get(RECORD_META)
+        if isinstance(record, dict) and record.get("url") == response.url:
+            record["outcome"] = "blocked"
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsarchive/challenge_pages")
+        logger.warning("challenge page (HTTP %d) at %s: counted as blocked", response.status, response.url)
+        return response
+
+
+class BackoffMiddleware:
+    """Pause a host (its download slot) after 429/503 as Retry-After asks, or after a challenge page."""
+
+    def __init__(self, crawler: Crawler, max_wait: float, default_wait: float) -> None:
+        self.crawler = crawler
+        self.max_wait = max_wait
+        self.default_wait = default_wait
+        self.paused_until: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Read NEWSARCHIVE_RETRY_AFTER_MAX and NEWSARCHIVE_BACKOFF."""
+        settings = crawler.settings
+        max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 120.0)
+        if max_wait <= 0:
+            raise NotConfigured("NEWSARCHIVE_RETRY_AFTER_MAX is 0: no back-off")
+        return cls(crawler, max_wait, settings.getfloat("NEWSARCHIVE_BACKOFF", 5.0))
+
+    def slot_key(self, request: Request) -> str:
+        """Return the download slot (normally the host) `request` goes through."""
+        assert self.crawler.engine is not None
+        return self.crawler.engine.downloader.get_slot_key(request)
+
+    def pause(self, key: str, seconds: float) -> float:
+        """Pause slot `key` for `seconds` (capped); return the pause applied."""
+        seconds = min(max(seconds, 0.0), self.max_wait)
+        self.paused_until[key] = max(self.paused_until.get(key, 0.0), monotonic() + seconds)
+        return seconds
+
+    async def process_request(self, request: Request) -> None:
+        """Hold `request` until its host's pause is over."""
+        key = self.slot_key(request)
+        until = self.paused_until.get(key)
+        if until is None:
+            return
+        wait = until - monotonic()
+        if wait <= 0:
+            self.paused_until.pop(key, None)
+            return
+        logger.debug("holding %s for %.1f s (host paused)", request.url, wait)
+        await sleep(wait)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Start a pause for the response's host when the server or a challenge page asks for one."""
+        wait = request.meta.pop(BACKOFF_META, None)
+        reason = "challenge page"
+        if wait is None and response.status in RETRY_AFTER_STATUSES and not request.meta.get("dont_retry"):
+            wait = parse_retry_after(response.headers.get(b"Retry-After"))
+            reason = "Retry-After"
+            if wait is None:
+                wait, reason = self.default_wait, "no Retry-After"
+        if wait:
+            applied = self.pause(self.slot_key(request), float(wait))
+            logger.info(
+                "HTTP %d from %s (%s): pausing %s for %.1f s",
+                response.status,
+                response.url,
+                reason,
+                self.slot_key(request),
+                applied,
+            )
+        return response

@@ -1,0 +1,205 @@
+"""Run one crawl in a fresh `python -m scrapy crawl` subprocess and check what it left behind.
+
+Reads (from the etl.config.Settings it is given): host_overrides, download_delay, user_agent, timezone,
+crawl_timeout; passes them to the crawl as NEWSARCHIVE_HOST_OVERRIDES, DOWNLOAD_DELAY,
+AUTOTHROTTLE_ENABLED (on when the delay is above 0), USER_AGENT, NEWSARCHIVE_TIMEZONE.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from etl.errors import PipelineError
+
+if TYPE_CHECKING:
+    from etl.config import Settings
+    from etl.sources import Source
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_RUN_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_STOP_GRACE_SECONDS = 20.0
+_LOG_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class CrawlOutput:
+    """What a finished crawl produced: the WARC, its manifest, the manifest counts and the crawl log."""
+
+    warc_path: Path
+    manifest_path: Path
+    counts: dict[str, int]
+    log_path: Path
+
+
+def crawl_paths(run_dir: Path, run_key: str) -> tuple[Path, Path, Path]:
+    """Return the (WARC, manifest, log) paths of a run."""
+    return (
+        run_dir / f"{run_key}.warc.gz",
+        run_dir / f"{run_key}.manifest.json",
+        run_dir / f"{run_key}.crawl.log",
+    )
+
+
+def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    """Return the last `lines` lines of a log file (empty when there is none)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def crawl_command(
+    source: Source,
+    start: datetime,
+    end: datetime,
+    run_key: str,
+    settings: Settings,
+    warc_path: Path,
+    manifest_path: Path,
+    known_ids_file: Path | None,
+    refetch: bool,
+) -> list[str]:
+    """Build the `scrapy crawl` command line of one run."""
+    overrides = ",".join(f"{host}={url}" for host, url in settings.host_overrides.items())
+    args = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "run_key": run_key,
+        "known_ids_file": str(known_ids_file) if known_ids_file else "",
+        "refetch": "1" if refetch else "0",
+    }
+    values: Mapping[str, object] = {
+        "NEWSARCHIVE_WARC_PATH": warc_path,
+        "NEWSARCHIVE_MANIFEST_PATH": manifest_path,
+        "NEWSARCHIVE_HOST_OVERRIDES": overrides,
+        "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
+        "DOWNLOAD_DELAY": settings.download_delay,
+        "AUTOTHROTTLE_ENABLED": settings.download_delay > 0,
+        "USER_AGENT": settings.user_agent,
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", source.spider]
+    for name, value in args.items():
+        if value:
+            command += ["-a", f"{name}={value}"]
+    for name, setting in values.items():
+        command += ["-s", f"{name}={setting}"]
+    return command
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the crawl process to shut down (SIGTERM: Scrapy closes the spider), then kill it if it does not."""
+    for send, grace in ((process.terminate, _STOP_GRACE_SECONDS), (process.kill, 5.0)):
+        if process.poll() is not None:
+            return
+        send()
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _fail(message: str, log_path: Path) -> PipelineError:
+    tail = log_tail(log_path)
+    return PipelineError(
+        f"{message} (log: {log_path})" + (f"\n--- crawl log tail ---\n{tail}" if tail else "")
+    )
+
+
+def run_crawl(
+    source: Source,
+    start: datetime,
+    end: datetime,
+    run_dir: Path,
+    run_key: str,
+    settings: Settings,
+    known_ids: Iterable[str] = (),
+    refetch: bool = False,
+) -> CrawlOutput:
+    """Crawl `source` for [start, end) into `run_dir` in a subprocess; raise PipelineError if it did not finish."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("run_crawl: start and end must be timezone-aware")
+    if end <= start:
+        raise ValueError(f"run_crawl: end {end.isoformat()} is not after start {start.isoformat()}")
+    if not _RUN_KEY_RE.match(run_key):
+        raise ValueError(f"run_crawl: run_key {run_key!r} must be letters, digits, '.', '_' or '-'")
+    run_dir = run_dir.absolute()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    warc_path, manifest_path, log_path = crawl_paths(run_dir, run_key)
+    for stale in (warc_path, manifest_path):
+        for path in (stale, stale.with_name(stale.name + ".part")):
+            path.unlink(missing_ok=True)
+
+    ids = sorted({item.strip().lower() for item in known_ids if item.strip()})
+    known_file: Path | None = None
+    if ids:
+        known_file = run_dir / f"{run_key}.known_ids.txt"
+        known_file.write_text("".join(f"{item}\n" for item in ids), encoding="utf-8")
+
+    command = crawl_command(
+        source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch
+    )
+    env = dict(os.environ)
+    env["SCRAPY_SETTINGS_MODULE"] = "scrapers.settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH", ""))))
+    logger.info("crawl %s %s: %s .. %s (%d known ids)", source.name, run_key, start, end, len(ids))
+    began = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            returncode = process.wait(timeout=settings.crawl_timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise _fail(
+                f"crawl {run_key} timed out after {settings.crawl_timeout} s and was stopped", log_path
+            ) from None
+        except BaseException:
+            _stop(process)
+            raise
+    elapsed = time.monotonic() - began
+
+    if returncode < 0:
+        raise _fail(f"crawl {run_key} was killed by signal {-returncode}", log_path)
+    if returncode != 0:
+        raise _fail(f"crawl {run_key} exited with status {returncode}", log_path)
+    if not manifest_path.is_file():
+        raise _fail(f"crawl {run_key} left no manifest {manifest_path.name}", log_path)
+    if not warc_path.is_file():
+        raise _fail(f"crawl {run_key} left no WARC {warc_path.name}", log_path)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        reason = manifest.get("finish_reason")
+        counts = {str(key): int(value) for key, value in manifest["counts"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _fail(f"crawl {run_key}: unreadable manifest {manifest_path.name}: {exc}", log_path) from None
+    if reason != "finished":
+        raise _fail(f"crawl {run_key} did not finish (finish reason {reason!r})", log_path)
+    logger.info(
+        "crawl %s %s finished in %.1f s: %s",
+        source.name,
+        run_key,
+        elapsed,
+        " ".join(f"{key}={value}" for key, value in counts.items()),
+    )
+    return CrawlOutput(warc_path=warc_path, manifest_path=manifest_path, counts=counts, log_path=log_path)

@@ -1,0 +1,205 @@
+"""Kazinform (Kazakh edition) spider: RSS and dated /lenta/ pages -> article pages, all into the WARC.
+
+Arguments: start, end (ISO datetimes with offset; the interval [start, end)), run_key, known_ids_file,
+refetch, max_pages. Reads the settings of scrapers.spiders.base; yields no items.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, time
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode, urljoin
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from etl.sources import KAZINFORM
+from scrapers.spiders.base import ArchiveSpider
+
+if TYPE_CHECKING:
+    import scrapy
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+FEED_URL = "https://kaz.inform.kz/rss/kz.xml"
+LISTING_URL = "https://kaz.inform.kz/lenta/"
+
+_TIME_SELECTOR = "time, .allNewsCard_time, .meta-date, .card-date, .news-card__time"
+_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK_DATE_RE = re.compile(r"^(\d{1,2}):(\d{2}),?\s+(\d{1,2})\s+(\S+)\s+(\d{4})")
+_DOTTED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(\d{1,2}):(\d{2})")
+# Month names by their first three letters: Kazakh (Cyrillic and Latin) and Russian (any case form).
+_MONTHS = {
+    "қаң": 1, "ақп": 2, "нау": 3, "сәу": 4, "мам": 5, "мау": 6,
+    "шіл": 7, "там": 8, "қыр": 9, "қаз": 10, "қар": 11, "жел": 12,
+    "qań": 1, "aqp": 2, "naý": 3, "sáý": 4, "mam": 5, "maý": 6,
+    "shi": 7, "tam": 8, "qyr": 9, "qaz": 10, "qar": 11, "jel": 12,
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5,
+    "июн": 6, "июл": 7, "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
+}  # fmt: skip
+
+
+def month_number(word: str) -> int | None:
+    """Return the month a Kazakh or Russian month name (any case form) stands for."""
+    return _MONTHS.get(word.strip(".,").lower()[:3])
+
+
+def parse_listing_time(text: str, day: date, tz: ZoneInfo) -> datetime | None:
+    """Read a listing card's time: ISO, `HH:MM` (on `day`), `HH:MM, DD <month> YYYY` or `DD.MM.YYYY HH:MM`."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        pass
+    else:
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    try:
+        if match := _CLOCK_RE.match(text):
+            return datetime.combine(day, time(int(match[1]), int(match[2])), tzinfo=tz)
+        if (match := _CLOCK_DATE_RE.match(text)) and (month := month_number(match[4])):
+            return datetime(int(match[5]), month, int(match[3]), int(match[1]), int(match[2]), tzinfo=tz)
+        if match := _DOTTED_RE.match(text):
+            return datetime(
+                int(match[3]), int(match[2]), int(match[1]), int(match[4]), int(match[5]), tzinfo=tz
+            )
+    except ValueError:
+        return None
+    return None
+
+
+def parse_pub_date(raw: str, tz: ZoneInfo) -> datetime | None:
+    """Read an RSS pubDate (RFC 822; a date without zone is local time), or None."""
+    try:
+        value = parsedate_to_datetime(raw.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def feed_entries(body: bytes) -> Iterator[tuple[str, str]]:
+    """Yield (link, pubDate text) for each RSS item."""
+    selector = Selector(body=body, type="xml")
+    selector.remove_namespaces()
+    for item in selector.xpath("//item"):
+        link = (item.xpath("link/text()").get() or item.xpath("guid/text()").get() or "").strip()
+        if link:
+            yield link, (item.xpath("pubDate/text()").get() or "").strip()
+
+
+def listing_url(day: date, page: int) -> str:
+    """Return the dated /lenta/ page URL for one local day."""
+    query = urlencode({"page": page, "start_date": day.isoformat(), "end_date": day.isoformat()})
+    return f"{LISTING_URL}?{query}"
+
+
+def active_page(response: TextResponse) -> int | None:
+    """Return the number in the active paginator item, or None when the page has no paginator."""
+    items = response.css("li.page-item.active")
+    if not items:
+        return None
+    digits = re.sub(r"\D", "", " ".join(items[0].css("::text").getall()))
+    return int(digits) if digits else 0
+
+
+class KazinformSpider(ArchiveSpider):
+    """Archive kaz.inform.kz articles published in [start, end)."""
+
+    name = "kazinform"
+    source = KAZINFORM
+    allowed_domains = list(KAZINFORM.hosts)
+    article_markers: ClassVar[tuple[str, ...]] = (
+        *ArchiveSpider.article_markers, "div.article__body-text", "div.article__content", "div.article__time",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listed: dict[date, set[str]] = {}
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Request the RSS feed and page 1 of the dated listing of every local day in the interval."""
+        yield self.make_request(FEED_URL, "feed", self.parse_feed)
+        for day in self.local_dates():
+            yield self.make_request(listing_url(day, 1), "listing", self.parse_listing, day=day, page=1)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Schedule the feed's article links whose pubDate falls in the interval."""
+        items = 0
+        for link, pub_date in feed_entries(response.body):
+            url = self.article_url(link)
+            if url is None:
+                continue
+            items += 1
+            published = parse_pub_date(pub_date, self.tz) if pub_date else None
+            if pub_date and published is None:
+                self.logger.debug("unreadable pubDate %r for %s", pub_date, url)
+            request = self.consider_article(url, published)
+            if request is not None:
+                yield request
+        self.logger.info("feed %s: %d article items", response.url, items)
+
+    def listing_entries(self, response: TextResponse, day: date) -> list[tuple[str, datetime | None]]:
+        """Return (article URL, card time or None) for every article link on a listing page, deduplicated."""
+        entries: dict[str, datetime | None] = {}
+        for link in response.css("a[href]"):
+            url = self.article_url(response.urljoin(link.attrib["href"]))
+            if url is None:
+                continue
+            published = self.card_time(link, url, day, response.url)
+            if url not in entries or entries[url] is None:
+                entries[url] = published
+        return list(entries.items())
+
+    def card_time(self, link: Selector, url: str, day: date, base_url: str) -> datetime | None:
+        """Find the time printed on the card around `link` (the nearest ancestor holding only this article)."""
+        for ancestor in reversed(link.xpath("ancestor-or-self::*")[-4:]):
+            hrefs = ancestor.css("a::attr(href)").getall()
+            urls = {self.article_url(urljoin(base_url, href)) for href in hrefs}
+            if len({u for u in urls if u} - {url}) > 0:
+                return None
+            times = ancestor.css(_TIME_SELECTOR)
+            if len(times) == 1:
+                node = times[0]
+                raw = node.attrib.get("datetime") or " ".join(node.css("::text").getall())
+                return parse_listing_time(raw, day, self.tz)
+        return None
+
+    def parse_listing(self, response: Response, day: date, page: int) -> Iterator[scrapy.Request]:
+        """Schedule a listing page's article links and ask for the next page while there is one."""
+        if not isinstance(response, TextResponse):
+            self.logger.warning("listing %s is not text", response.url)
+            return
+        active = active_page(response)
+        if active is not None and active != page:
+            self.logger.info(
+                "listing %s: page %d asked, paginator shows %d: last page passed", day, page, active
+            )
+            return
+        entries = self.listing_entries(response, day)
+        listed = self.listed.setdefault(day, set())
+        new = [url for url, _ in entries if url not in listed]
+        listed.update(new)
+        for url, published in entries:
+            request = self.consider_article(url, published)
+            if request is not None:
+                yield request
+        dated = [published for _, published in entries if published is not None]
+        older = bool(dated) and all(moment < self.interval_start for moment in dated)
+        self.logger.info("listing %s page %d: %d article links (%d new)", day, page, len(entries), len(new))
+        if not entries or not new or older:
+            return
+        if active is None and page == 1 and not response.css("ul.pagination, nav.pagination, .pagination"):
+            return
+        if page >= self.max_pages:
+            self.logger.warning("listing %s: stopped at max_pages=%d", day, self.max_pages)
+            return
+        yield self.make_request(
+            listing_url(day, page + 1), "listing", self.parse_listing, day=day, page=page + 1
+        )
