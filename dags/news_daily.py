@@ -23,6 +23,7 @@ backoff, and one failing source never blocks the others. Settings come from the 
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,7 +33,8 @@ from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, tas
 LOCAL_TZ = "Asia/Almaty"
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "newsarchive",
-    "retries": 3,
+    # NEWSARCHIVE_TASK_RETRIES: the demo and tests use 0 so that a failure shows at once.
+    "retries": int(os.environ.get("NEWSARCHIVE_TASK_RETRIES", "3")),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
@@ -84,34 +86,35 @@ def news_daily() -> None:
                                   airflow_run_id=context["run_id"])
 
         @task
-        def archive(run_id: int) -> dict[str, Any]:
+        def archive(crawl_run_id: int) -> dict[str, Any]:
             from etl import pipeline
 
-            return pipeline.archive_run(_settings(), run_id)
+            return pipeline.archive_run(_settings(), crawl_run_id)
 
         @task
-        def extract(run_id: int) -> dict[str, Any]:
+        def extract(crawl_run_id: int) -> dict[str, Any]:
             from etl import pipeline
 
-            return pipeline.extract_run(_settings(), run_id)
+            return pipeline.extract_run(_settings(), crawl_run_id)
 
         @task
-        def load(run_id: int) -> dict[str, Any]:
+        def load(crawl_run_id: int) -> dict[str, Any]:
             from etl import pipeline
 
-            return pipeline.load_run(_settings(), run_id)
+            return pipeline.load_run(_settings(), crawl_run_id)
 
         @task
-        def summary(run_id: int) -> dict[str, Any]:
+        def summary(crawl_run_id: int) -> dict[str, Any]:
             from etl import pipeline
 
-            return pipeline.summarize(_settings(), run_id)
+            return pipeline.summarize(_settings(), crawl_run_id)
 
-        run_id = crawl(source)
-        archived = archive(run_id)
-        extracted = extract(run_id)
-        loaded = load(run_id)
-        archived >> extracted >> loaded >> summary(run_id)
+        # `run_id` is a reserved context name in Airflow, hence `crawl_run_id`.
+        crawl_run_id = crawl(source)
+        archived = archive(crawl_run_id)
+        extracted = extract(crawl_run_id)
+        loaded = load(crawl_run_id)
+        archived >> extracted >> loaded >> summary(crawl_run_id)
 
     per_source.expand(source=enabled_sources())
 

@@ -45,6 +45,7 @@ def local_env(settings: Settings, replay_url: str | None = None, *, download_del
         "NEWSARCHIVE_DOWNLOAD_DELAY": None if download_delay is None else str(download_delay),
         # The replay site is local: no pause after its deliberate challenge page.
         "NEWSARCHIVE_BLOCK_BACKOFF": "0" if replay_url else None,
+        "NEWSARCHIVE_TASK_RETRIES": os.environ.get("NEWSARCHIVE_TASK_RETRIES", "0" if replay_url else "3"),
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from etl import s3
@@ -26,8 +26,12 @@ log = logging.getLogger("demo")
 
 
 def logical_date_for(day: date, tz: ZoneInfo) -> datetime:
-    """The logical date whose data interval (daily at 03:00 local) starts on `day`."""
-    return datetime.combine(day, time(3, 0), tzinfo=tz)
+    """The logical date of a manual run whose data interval starts on `day` (03:00 local).
+
+    A manual run (`airflow dags test`) of a CronDataIntervalTimetable covers the interval that ends at its
+    logical date, so the run for `day` is the one at 03:00 of the next day.
+    """
+    return datetime.combine(day + timedelta(days=1), time(3, 0), tzinfo=tz)
 
 
 def report(settings: Settings, day: date) -> int:
