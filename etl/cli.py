@@ -7,6 +7,7 @@ pipeline step is one line and exit status 1.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -19,6 +20,10 @@ from etl.errors import PipelineError, UserError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+# Further commands live in their own modules: each defines `register(subparsers)`, which adds a subparser
+# whose `handler` default is a function(args, settings) -> exit status.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _out(text: str = "") -> None:
@@ -154,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", required=True, help="the page's real URL")
     extract.add_argument("--format", choices=["json", "corpus"], default="json")
     extract.set_defaults(handler=cmd_extract)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
