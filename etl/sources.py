@@ -20,6 +20,16 @@ class Source:
     article_url_re: re.Pattern[str]
     spider: str
     enabled: bool = True
+    #: Every language the edition publishes in (ISO 639-1); `language` is the main one.
+    languages: tuple[str, ...] = ()
+    #: How the spider finds a day's articles (daily run) and a past range's (backfill), for `newsarchive sources`.
+    daily_discovery: str = ""
+    backfill_discovery: str = ""
+    #: Politeness limits for this source's hosts: seconds between requests and parallel requests per host.
+    download_delay: float = 1.0
+    concurrency_per_host: int = 1
+    #: Facts about the live site not yet confirmed on a live run (see ../shared/SOURCES.md tags).
+    unconfirmed: tuple[str, ...] = ()
 
     def article_id(self, url: str) -> str | None:
         """Return the article id encoded in `url`, or None when it is not an article URL of this source."""
@@ -39,6 +49,10 @@ KAZINFORM = Source(
     language="kk",
     article_url_re=re.compile(r"^https://kaz\.inform\.kz/news/[a-z0-9-]+-(?P<id>[0-9a-f]{6,8})/?$"),
     spider="kazinform",
+    languages=("kk",),
+    daily_discovery="RSS /rss/kz.xml (items in the interval) + /lenta/?page=N&start_date=D&end_date=D",
+    backfill_discovery="/lenta/?page=N&start_date=D&end_date=D for each local day D of the range",
+    unconfirmed=("date filter of /lenta/ on kaz. (seen on www.)",),
 )
 
 SOURCES: dict[str, Source] = {source.name: source for source in (KAZINFORM,)}
