@@ -54,6 +54,8 @@ def local_env(settings: Settings, replay_url: str | None = None, *, download_del
         "AIRFLOW__API__PORT": "8080",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Almaty",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        # Airflow standalone starts its components as `airflow ...` found on PATH.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     env.update({k: v for k, v in values.items() if v is not None})
     return env

@@ -61,6 +61,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     """Start everything, wait for Ctrl-C, stop everything."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -76,7 +80,8 @@ def main() -> int:
         env = local_env(settings, replay.base_url, download_delay=0.2)
         airflow = str(Path(sys.executable).parent / "airflow")
         proc = subprocess.Popen([airflow, "standalone"], env=env, cwd=REPO, start_new_session=True)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (background jobs)
+            signal.signal(sig, _interrupt)
         try:
             deadline = time.monotonic() + 120
             while not _healthy():
