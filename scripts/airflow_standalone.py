@@ -18,8 +18,9 @@ import urllib.request
 from pathlib import Path
 
 from etl.config import load_settings
-from etl.errors import UserError
+from etl.errors import PipelineError, UserError
 from etl.local import REPO, airflow_home, local_env
+from etl.local import airflow as run_airflow
 from etl.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.services import manager
 from etl.services.procs import require_free_ports
@@ -71,13 +72,15 @@ def main() -> int:
     try:
         require_free_ports("Airflow", [8080])
         settings = manager.up(load_settings())
-    except UserError as exc:
+    except (UserError, PipelineError) as exc:
         print(f"airflow: {exc}", file=sys.stderr)
         return 2
     home = airflow_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     with ReplayServer(DEFAULT_ROOT, port=settings.replay_port) as replay:
         env = local_env(settings, replay.base_url, download_delay=0.2)
+        run_airflow(["db", "migrate"], env, timeout=300)  # the crawl tasks' pool must exist before scheduling
+        run_airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
         airflow = str(Path(sys.executable).parent / "airflow")
         proc = subprocess.Popen([airflow, "standalone"], env=env, cwd=REPO, start_new_session=True)
         for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (background jobs)
