@@ -28,6 +28,9 @@ logger = logging.getLogger("regenerate_golden")
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "tests" / "golden"
 SOURCE_TIMEZONES: dict[str, ZoneInfo] = {"kazinform": ALMATY}
+SOURCE_TIMEZONES |= {"kazinform_qz": ALMATY, "kazinform_ru": ALMATY, "kazinform_en": ALMATY}
+SOURCE_TIMEZONES |= {"nur": ALMATY, "azattyq": ALMATY}
+SOURCE_TIMEZONES |= {"tengrinews": ALMATY, "egemen": ALMATY}
 HTML_SUFFIX = ".html.gz"
 
 

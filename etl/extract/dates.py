@@ -116,3 +116,32 @@ def parse_visible_time(text: str, tz: tzinfo = ALMATY) -> datetime | None:
         logger.debug("impossible date in %r", text)
         return None
     return to_utc(moment, zone)
+
+
+# Listing and page times of Tengrinews and others: "Сегодня, 14:20", "Вчера, 09:05" (also Kazakh "Бүгін",
+# "Кеше"), relative to the day the page was fetched, and "31 желтоқсан 2025, 14:20".
+RELATIVE_DAYS = {"сегодня": 0, "бүгін": 0, "вчера": 1, "кеше": 1}
+DAY_TIME_RE = re.compile(r"^(\d{1,2})\s+(\S+?),?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})$")
+RELATIVE_TIME_RE = re.compile(r"^(\w+),?\s+(\d{1,2}):(\d{2})$")
+
+
+def parse_day_time(text: str, reference: date | None = None, tz: tzinfo = ALMATY) -> datetime | None:
+    """Parse 'DD <month> YYYY, HH:MM' or 'Сегодня/Вчера/Бүгін/Кеше, HH:MM' (on local `reference`) to UTC."""
+    value = unicodedata.normalize("NFC", " ".join(text.split()))
+    try:
+        if match := DAY_TIME_RE.match(value):
+            month = month_number(match.group(2))
+            if month is None:
+                return None
+            moment = datetime(int(match.group(3)), month, int(match.group(1)), int(match.group(4)),
+                              int(match.group(5)))
+            return to_utc(moment, tz)
+        match = RELATIVE_TIME_RE.match(value)
+        back = RELATIVE_DAYS.get(match.group(1).lower()) if match else None
+        if match is None or back is None or reference is None:
+            return None
+        day = reference - timedelta(days=back)
+        return to_utc(datetime(day.year, day.month, day.day, int(match.group(2)), int(match.group(3))), tz)
+    except ValueError:
+        logger.debug("impossible date in %r", text)
+        return None

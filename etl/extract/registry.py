@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from etl.errors import UserError
+from etl.extract.azattyq import AZATTYQ_PARSERS
 from etl.extract.base import ParserFamily
+from etl.extract.egemen import EGEMEN_PARSERS
 from etl.extract.kazinform import KAZINFORM_PARSERS
+from etl.extract.kazinform_editions import KAZINFORM_EN_PARSERS, KAZINFORM_QZ_PARSERS, KAZINFORM_RU_PARSERS
+from etl.extract.nur import NUR_PARSERS
+from etl.extract.tengrinews import TENGRINEWS_PARSERS
 
 PARSERS: dict[str, ParserFamily] = {
+    "nur": NUR_PARSERS, "azattyq": AZATTYQ_PARSERS,
     "kazinform": KAZINFORM_PARSERS,
+    "tengrinews": TENGRINEWS_PARSERS, "egemen": EGEMEN_PARSERS,
+    "kazinform_qz": KAZINFORM_QZ_PARSERS, "kazinform_ru": KAZINFORM_RU_PARSERS, "kazinform_en": KAZINFORM_EN_PARSERS,
 }
 
 

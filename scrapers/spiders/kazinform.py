@@ -94,10 +94,10 @@ def feed_entries(body: bytes) -> Iterator[tuple[str, str]]:
             yield link, (item.xpath("pubDate/text()").get() or "").strip()
 
 
-def listing_url(day: date, page: int) -> str:
-    """Return the dated /lenta/ page URL for one local day."""
+def listing_url(day: date, page: int, base: str = LISTING_URL) -> str:
+    """Return the dated /lenta/ page URL (of the lenta at `base`) for one local day."""
     query = urlencode({"page": page, "start_date": day.isoformat(), "end_date": day.isoformat()})
-    return f"{LISTING_URL}?{query}"
+    return f"{base}?{query}"
 
 
 def active_page(response: TextResponse) -> int | None:
@@ -115,6 +115,9 @@ class KazinformSpider(ArchiveSpider):
     name = "kazinform"
     source = KAZINFORM
     allowed_domains = list(KAZINFORM.hosts)
+    #: The edition's RSS feed and dated lenta; the other editions' spiders (kazinform_editions.py) change them.
+    feed_url: ClassVar[str] = FEED_URL
+    listing_base: ClassVar[str] = LISTING_URL
     article_markers: ClassVar[tuple[str, ...]] = (
         *ArchiveSpider.article_markers, "div.article__body-text", "div.article__content", "div.article__time",
     )
@@ -125,9 +128,9 @@ class KazinformSpider(ArchiveSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Request the RSS feed and page 1 of the dated listing of every local day in the interval."""
-        yield self.make_request(FEED_URL, "feed", self.parse_feed)
+        yield self.make_request(self.feed_url, "feed", self.parse_feed)
         for day in self.local_dates():
-            yield self.make_request(listing_url(day, 1), "listing", self.parse_listing, day=day, page=1)
+            yield self.make_request(listing_url(day, 1, self.listing_base), "listing", self.parse_listing, day=day, page=1)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """Schedule the feed's article links whose pubDate falls in the interval."""
@@ -201,5 +204,5 @@ class KazinformSpider(ArchiveSpider):
             self.logger.warning("listing %s: stopped at max_pages=%d", day, self.max_pages)
             return
         yield self.make_request(
-            listing_url(day, page + 1), "listing", self.parse_listing, day=day, page=page + 1
+            listing_url(day, page + 1, self.listing_base), "listing", self.parse_listing, day=day, page=page + 1
         )
