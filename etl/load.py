@@ -26,6 +26,9 @@ STAGED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tags", "jsonb"), ("image_url", "text"), ("content_hash", "text"), ("warc_key", "text"),
     ("warc_offset", "bigint"), ("warc_record_id", "text"), ("extractor_version", "text"),
     ("extraction", "jsonb"), ("fetched_at", "timestamptz"), ("crawl_run_id", "bigint"),
+    # Text quality (etl/quality.py, migration 0002).
+    ("detected_language", "text"), ("language_shares", "jsonb"), ("script", "text"), ("normalized_body", "text"),
+    ("boilerplate_removed", "jsonb"),
 )
 
 _CREATE_STAGE = (
@@ -52,10 +55,12 @@ _UPSERT = """
 INSERT INTO articles AS a (
     source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
     dateline_place, author, tags, image_url, content_hash, warc_key, warc_offset, warc_record_id,
-    extractor_version, extraction, crawl_run_id, first_seen_at, last_seen_at, updated_at)
+    extractor_version, extraction, crawl_run_id, first_seen_at, last_seen_at, updated_at,
+    detected_language, language_shares, script, normalized_body, boilerplate_removed)
 SELECT source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
        dateline_place, author, ARRAY(SELECT jsonb_array_elements_text(tags)), image_url, content_hash, warc_key,
-       warc_offset, warc_record_id, extractor_version, extraction, crawl_run_id, fetched_at, fetched_at, now()
+       warc_offset, warc_record_id, extractor_version, extraction, crawl_run_id, fetched_at, fetched_at, now(),
+       detected_language, language_shares, script, normalized_body, boilerplate_removed
 FROM batch
 ON CONFLICT (source, article_id) DO UPDATE SET
     url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, language = EXCLUDED.language,
@@ -65,6 +70,9 @@ ON CONFLICT (source, article_id) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, warc_key = EXCLUDED.warc_key, warc_offset = EXCLUDED.warc_offset,
     warc_record_id = EXCLUDED.warc_record_id, extractor_version = EXCLUDED.extractor_version,
     extraction = EXCLUDED.extraction, crawl_run_id = EXCLUDED.crawl_run_id,
+    detected_language = EXCLUDED.detected_language, language_shares = EXCLUDED.language_shares,
+    script = EXCLUDED.script, normalized_body = EXCLUDED.normalized_body,
+    boilerplate_removed = EXCLUDED.boilerplate_removed,
     last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at), updated_at = now()
 WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
    OR a.extractor_version IS DISTINCT FROM EXCLUDED.extractor_version
@@ -72,6 +80,8 @@ WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
    OR a.published_at IS DISTINCT FROM EXCLUDED.published_at
    OR a.author IS DISTINCT FROM EXCLUDED.author
    OR a.tags IS DISTINCT FROM EXCLUDED.tags
+   OR a.normalized_body IS DISTINCT FROM EXCLUDED.normalized_body
+   OR a.detected_language IS DISTINCT FROM EXCLUDED.detected_language
 RETURNING a.id, (xmax = 0) AS inserted
 """
 

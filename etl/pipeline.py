@@ -1,4 +1,4 @@
-"""The pipeline steps, one function each: crawl -> archive -> extract (clean, dedup) -> load -> summary.
+"""The pipeline steps, one function each: crawl -> archive -> extract (clean) -> load -> dedup -> summary.
 
 Airflow tasks and `newsarchive ingest` call exactly these. Steps hand each other a run id only; everything
 else is in PostgreSQL (`crawl_runs`, `raw_archives`) and S3 (raw WARC, manifest, staged articles), so each
@@ -18,10 +18,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from etl import archive, runs, s3
+from etl import archive, coverage, runs, s3
 from etl.config import Settings
 from etl.dedup import content_hash
 from etl.errors import PipelineError
+from etl.extract.model import Article
 from etl.load import load_rows
 from etl.sources import get_source
 
@@ -95,6 +96,18 @@ def _article_offsets(manifest: dict[str, Any]) -> dict[int, str]:
     }
 
 
+def staged_row(article: Article, record: archive.ResponseRecord, warc_key: str, run_id: int) -> dict[str, Any]:
+    """The staged (JSON line) form of one extracted article; `etl.reextract` builds its rows with it too."""
+    from etl.quality import assess
+
+    article, quality = assess(article)  # boilerplate lines leave the body (recorded), language, normalized copy
+    return {
+        **article.to_json(), "body": article.body, "content_hash": content_hash(article),
+        "warc_key": warc_key, "warc_offset": record.offset, "warc_record_id": record.record_id,
+        "fetched_at": record.fetched_at, "crawl_run_id": run_id, "extraction": article.methods, **quality,
+    }
+
+
 def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
     """Parse every archived article response of the run, clean it, hash it and stage it in S3 as JSON lines."""
     from etl.extract import ExtractionError, extract_article
@@ -119,11 +132,7 @@ def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
                 log.warning("not extracted: %s", exc)
                 failures.append(wanted[record.offset])
                 continue
-            rows.append({
-                **article.to_json(), "body": article.body, "content_hash": content_hash(article),
-                "warc_key": warc_key, "warc_offset": record.offset, "warc_record_id": record.record_id,
-                "fetched_at": record.fetched_at, "crawl_run_id": run.id, "extraction": article.methods,
-            })
+            rows.append(staged_row(article, record, warc_key, run.id))
         if failures and not rows:
             raise PipelineError(
                 f"none of the {len(failures)} archived article pages of run {run.run_key} could be extracted "
@@ -180,15 +189,32 @@ def load_run(settings: Settings, run_id: int) -> dict[str, Any]:
     return {"run_id": run.id, **result.as_counts()}
 
 
+def dedup_run(settings: Settings, run_id: int) -> dict[str, Any]:
+    """Link the run's new or changed articles to near-duplicates anywhere in the archive (etl/neardup_link.py)."""
+    from etl.db import raw_connection
+    from etl.neardup_link import link_near_duplicates
+
+    database_url = settings.require_database_url()
+    run = runs.get_run(database_url, run_id)
+    if run.status != "loaded":
+        raise PipelineError(f"run {run.run_key} is not loaded yet (status {run.status}); run the load step first")
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM articles WHERE crawl_run_id = %s ORDER BY id", (run.id,))
+        result = link_near_duplicates(cur, [pk for (pk,) in cur.fetchall()])
+    runs.update_run(database_url, run.id, counts=result.as_counts())
+    return {"run_id": run.id, **result.as_counts()}
+
+
 def summarize(settings: Settings, run_id: int) -> dict[str, Any]:
     """The run's counts and keys, as the DAG's summary task and the CLI print them."""
     run = runs.get_run(settings.require_database_url(), run_id)
     keep = ("discovered", "fetched", "skipped_known", "out_of_interval", "blocked", "failed", "non_article",
             "extracted", "extract_errors", "fallback_used", "loaded_new", "loaded_updated", "unchanged",
-            "duplicates", "new_versions", "warc_key", "manifest_key", "staged_key")
+            "duplicates", "new_versions", "near_duplicates", "warc_key", "manifest_key", "staged_key")
     summary = {name: run.counts[name] for name in keep if name in run.counts}
     summary.update(run_id=run.id, run_key=run.run_key, source=run.source, date=run.partition_date.isoformat(),
                    status=run.status)
+    coverage.refresh_day(settings.require_database_url(), run.source, run.partition_date)  # the ledger row
     log.info("run %s: %s", run.run_key, json.dumps(summary, ensure_ascii=False, sort_keys=True))
     return summary
 
@@ -200,4 +226,5 @@ def ingest_day(settings: Settings, source_name: str, day: date, *, refetch: bool
     archive_run(settings, run_id)
     extract_run(settings, run_id)
     load_run(settings, run_id)
+    dedup_run(settings, run_id)
     return summarize(settings, run_id)

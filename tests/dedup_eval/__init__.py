@@ -1,0 +1,1 @@
+"""The near-duplicate evaluation set built from the Kazinform fixture texts (see corpus.py)."""
