@@ -83,6 +83,12 @@ def report(settings: Settings, day: date) -> int:
     print("Latest titles:")
     for hhmm, title in latest:
         print(f"  {hhmm}  {title}")
+    from etl import report as run_report
+    from etl.sources import SOURCES
+
+    html_path = settings.state_dir / "report.html"
+    html_path.write_text(run_report.build(url, list(SOURCES)), encoding="utf-8")
+    print(f"Run report (open in a browser): {html_path}")
     print("\nThe embedded services keep running; query them with the exports from "
           "`.venv/bin/newsarchive services up`, stop them with `.venv/bin/newsarchive services down`.")
     return 0 if ok else 1
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info("replay site on %s", replay.base_url)
             env = local_env(settings, replay.base_url, download_delay=0)
             airflow(["db", "migrate"], env, timeout=300)
+            airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
             logical = logical_date_for(args.day, settings.timezone)
             log.info("airflow dags test news_daily %s", logical.isoformat())
             airflow(["dags", "test", "news_daily", logical.isoformat()], env)

@@ -1,0 +1,96 @@
+"""
+### news_maintenance
+
+Maintenance of the archive, weekly (Sunday 05:00 Almaty time) or triggered by hand:
+
+1. **reextract** - re-parses the archived WARC responses of the last `days` days (a run parameter, default 7;
+   0 means everything) from S3 with the current parsers and updates articles and versions. Nothing is
+   fetched from the sites. Trigger it by hand after a parser release.
+2. **health** - re-checks every source and day of that window against the source's baseline and fails with
+   the names of the unhealthy sources, days and fields.
+
+Settings come from the environment (see `.env.example`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+LOCAL_TZ = "Asia/Almaty"
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "newsarchive",
+    "retries": int(os.environ.get("NEWSARCHIVE_TASK_RETRIES", "2")),
+    "retry_delay": timedelta(minutes=5),
+    "retry_exponential_backoff": True,
+}
+
+
+def _settings() -> Any:
+    from etl.config import load_settings
+    from etl.services.manager import resolve_settings
+
+    return resolve_settings(load_settings())
+
+
+def _window() -> tuple[date | None, date]:
+    context = get_current_context()
+    days = int(context["params"].get("days", 7))
+    today = pendulum.now(LOCAL_TZ).date()
+    return (today - timedelta(days=days) if days > 0 else None), today - timedelta(days=1)
+
+
+@dag(
+    dag_id="news_maintenance",
+    schedule="0 5 * * 0",
+    start_date=pendulum.datetime(2025, 12, 1, tz=LOCAL_TZ),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    params={"days": Param(7, type="integer", minimum=0, description="days back to re-extract; 0 = all")},
+    tags=["newsarchive", "maintenance"],
+    doc_md=__doc__,
+)
+def news_maintenance() -> None:
+    """Re-extract recent articles from the archive, then re-check their health."""
+
+    @task
+    def reextract() -> dict[str, Any]:
+        from etl.reextract import reextract as run
+
+        since, until = _window()
+        return run(_settings(), None, since, until).as_json()
+
+    @task
+    def health() -> list[str]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from etl import coverage
+        from etl import health as checks
+
+        settings = _settings()
+        since, until = _window()
+        url = settings.require_database_url()
+        if since is not None:
+            coverage.refresh(url, [s.name for s in _enabled()], since, until)
+        problems = [checks.check_day(settings, row.source, row.day) for row in coverage.rows(url, since=since)
+                    if row.runs > 0 and row.day <= until]
+        bad = [v.message for v in problems if not v.healthy]
+        if bad:
+            raise AirflowFailException("; ".join(bad))
+        return [v.message for v in problems]
+
+    reextract() >> health()
+
+
+def _enabled() -> list[Any]:
+    from etl.sources import enabled_sources
+
+    return enabled_sources()
+
+
+news_maintenance()

@@ -1,0 +1,92 @@
+"""Backfill on the replay site: interrupted and resumed equals uninterrupted; --only-gaps restores one day."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import date
+
+import pytest
+from ops_support import DAYS, delete_articles, query, reset, snapshot, wire
+
+from etl import backfill, coverage, s3
+from etl.config import Settings
+from etl.errors import UserError
+from etl.replay.server import DEFAULT_ROOT, ReplayServer
+
+pytestmark = pytest.mark.integration
+START, END = date(2025, 12, 31), date(2026, 1, 2)
+REQUEST = backfill.BackfillRequest("kazinform", START, END)
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a killed process in the middle of a day."""
+
+
+def test_interrupted_backfill_resumes_to_the_same_state(settings: Settings) -> None:
+    reset(settings)
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        result = backfill.run(wire(settings, replay), REQUEST)
+    assert result.done == REQUEST.days() and not result.failed
+    uninterrupted = snapshot(settings)
+    assert len(uninterrupted["articles"]) == sum(len(d["articles"]) for d in DAYS["days"].values())
+
+    reset(settings)
+    s3_fresh = dataclasses.replace(settings, s3_bucket=settings.s3_bucket + "-b")
+    s3.ensure_bucket(s3_fresh)
+    seen: list[tuple[date, str]] = []
+
+    def stop_in_day_two(day: date, step: str, run_id: int) -> None:
+        seen.append((day, step))
+        if day == date(2026, 1, 1) and step == "archive":
+            raise Interrupted
+
+    stream = io.StringIO()
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        wired = wire(s3_fresh, replay)
+        with pytest.raises(Interrupted):
+            backfill.run(wired, REQUEST, stream=stream, on_step=stop_in_day_two)
+        assert query(s3_fresh, "SELECT status FROM crawl_runs ORDER BY id") == [("loaded",), ("archived",)]
+        seen.clear()
+        resumed = backfill.run(wired, REQUEST, stream=stream, on_step=lambda d, s, r: seen.append((d, s)))
+    assert resumed.resumed and resumed.done == REQUEST.days()
+    # Day one was not touched again; day two went on at extract, with the run it had crawled.
+    assert seen[:2] == [(date(2026, 1, 1), "extract"), (date(2026, 1, 1), "load")]
+    assert snapshot(s3_fresh) == uninterrupted
+    assert [row.status for row in coverage.rows(s3_fresh.require_database_url(), "kazinform")] == ["complete"] * 3
+    progress = stream.getvalue()
+    assert "day 2/3 2026-01-01" in progress and "3/3 2026-01-02 done" in progress
+    assert "articles " in progress
+
+
+def test_only_gaps_restores_exactly_the_missing_day(settings: Settings) -> None:
+    reset(settings)
+    url = settings.require_database_url()
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        wired = wire(settings, replay)
+        backfill.run(wired, REQUEST)
+        before = snapshot(settings)
+        runs_before = query(settings, "SELECT id, partition_date FROM crawl_runs ORDER BY id")
+        gone = query(settings, """SELECT a.id FROM articles a JOIN crawl_runs r ON r.id = a.crawl_run_id
+                                  WHERE r.partition_date = '2026-01-01'""")
+        ids = [row[0] for row in gone]
+        delete_articles(settings, ids)
+        assert coverage.incomplete_days(url, "kazinform", START, END) == [date(2026, 1, 1)]
+
+        gaps = backfill.run(wired, backfill.BackfillRequest("kazinform", START, END, only_gaps=True))
+    assert gaps.done == [date(2026, 1, 1)] and gaps.skipped == [START, END]
+    new_runs = query(settings, "SELECT partition_date FROM crawl_runs WHERE id > %s", (runs_before[-1][0],))
+    assert new_runs == [(date(2026, 1, 1),)]
+    after = snapshot(settings)
+    assert after["articles"] == before["articles"]
+    assert after["raw_objects_per_day"]["date=2026-01-01/warc"] == 2  # one new WARC for that day only
+    assert {k: v for k, v in after["raw_objects_per_day"].items() if "2026-01-01" not in k} == {
+        k: v for k, v in before["raw_objects_per_day"].items() if "2026-01-01" not in k}
+    assert {row.status for row in coverage.rows(url, "kazinform")} == {"complete"}
+
+
+def test_backfill_refuses_days_that_have_not_ended(settings: Settings) -> None:
+    with pytest.raises(UserError, match="before --start"):
+        backfill.validate(backfill.BackfillRequest("kazinform", END, START), date(2026, 2, 1))
+    with pytest.raises(UserError, match="has not ended"):
+        backfill.validate(backfill.BackfillRequest("kazinform", START, END), END)
