@@ -14,7 +14,14 @@ as the daily run did. Per source, a mapped task group runs:
 3. **extract** - parses every archived article response (fallback chain), cleans and hashes it, and stages
    the rows in S3 (`derived/...articles.jsonl.gz`);
 4. **load** - COPY + `INSERT ... ON CONFLICT` in one transaction: versions kept, exact duplicates linked;
-5. **summary** - logs the run's counts.
+5. **dedup** - links the run's new or changed articles to near-duplicates anywhere in the archive
+   (MinHash LSH index kept in PostgreSQL);
+6. **summary** - logs the run's counts and updates the coverage ledger;
+7. **health** - compares the day's field fill rates and counts with the source's recent baseline and fails
+   with a message naming the source and field on a sharp drop (layout change, block, empty feed).
+
+The crawl task runs in the Airflow pool `news_sites` (NEWSARCHIVE_CRAWL_POOL): its slots bound how many
+crawls run at once across all runs, so a long backfill stays polite.
 
 Tasks exchange only a run id (XCom); data lives in S3 and PostgreSQL. Each task retries with exponential
 backoff, and one failing source never blocks the others. Settings come from the environment
@@ -31,6 +38,9 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task, task_group
 
 LOCAL_TZ = "Asia/Almaty"
+# Every crawl task takes a slot of this Airflow pool, so parallel runs (a backfill) never crawl a site harder
+# than its slots allow; create it with `airflow pools set news_sites 2 "..."` (docs/operations.md).
+CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "news_sites")
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "newsarchive",
     # NEWSARCHIVE_TASK_RETRIES: the demo and tests use 0 so that a failure shows at once.
@@ -77,7 +87,7 @@ def news_daily() -> None:
 
     @task_group(group_id="source")
     def per_source(source: str) -> None:
-        @task
+        @task(pool=CRAWL_POOL)
         def crawl(source_name: str) -> int:
             from etl import pipeline
 
@@ -104,17 +114,37 @@ def news_daily() -> None:
             return pipeline.load_run(_settings(), crawl_run_id)
 
         @task
+        def dedup(crawl_run_id: int) -> dict[str, Any]:
+            from etl import pipeline
+
+            return pipeline.dedup_run(_settings(), crawl_run_id)
+
+        @task
         def summary(crawl_run_id: int) -> dict[str, Any]:
             from etl import pipeline
 
             return pipeline.summarize(_settings(), crawl_run_id)
+
+        @task
+        def health(crawl_run_id: int) -> str:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from etl import health as checks
+            from etl import runs
+
+            settings = _settings()
+            run = runs.get_run(settings.require_database_url(), crawl_run_id)
+            verdict = checks.check_day(settings, run.source, run.partition_date)
+            if not verdict.healthy:
+                raise AirflowFailException(verdict.message)  # names the source and each field that dropped
+            return verdict.message
 
         # `run_id` is a reserved context name in Airflow, hence `crawl_run_id`.
         crawl_run_id = crawl(source)
         archived = archive(crawl_run_id)
         extracted = extract(crawl_run_id)
         loaded = load(crawl_run_id)
-        archived >> extracted >> loaded >> summary(crawl_run_id)
+        archived >> extracted >> loaded >> dedup(crawl_run_id) >> summary(crawl_run_id) >> health(crawl_run_id)
 
     per_source.expand(source=enabled_sources())
 

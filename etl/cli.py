@@ -23,7 +23,9 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 # Further commands live in their own modules: each defines `register(subparsers)`, which adds a subparser
 # whose `handler` default is a function(args, settings) -> exit status.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("etl.commands.query", "etl.commands.export", "etl.commands.backfill",
+                                    "etl.commands.coverage", "etl.commands.reextract", "etl.commands.report",
+                                    "etl.commands.sources")
 
 
 def _out(text: str = "") -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -34,7 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Real PostgreSQL and SeaweedFS started by the project's own `services up` code, fresh data per session."""
-    state = tmp_path_factory.mktemp("state")
+    # Not under pytest's basetemp: a later pytest start resets that folder to 0700, which would lock the
+    # unprivileged embedded PostgreSQL user out of its own data directory.
+    state = Path(tempfile.mkdtemp(prefix="newsarchive-test-state-"))
     s3_port = free_port_block(5, start=20000, stop=30000)
     pg_port = free_port_block(1, start=30000, stop=34000)
     base = load_settings(
@@ -46,6 +49,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         yield resolved
     finally:
         manager.down(base)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def dagbag() -> object:
 
 def test_every_dag_file_imports(dagbag: object) -> None:
     assert dagbag.import_errors == {}  # type: ignore[attr-defined]
-    assert set(dagbag.dags) == {"news_daily"}  # type: ignore[attr-defined]
+    assert set(dagbag.dags) == {"news_daily", "news_maintenance"}  # type: ignore[attr-defined]
 
 
 def test_news_daily_shape(dagbag: object) -> None:
@@ -61,7 +61,9 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
     import psycopg2
     from airflow.utils import db
 
+    from etl.local import replay_overrides
     from etl.replay.server import DEFAULT_ROOT, ReplayServer
+    from etl.sources import enabled_sources
 
     days = json.loads((DAGS.parent / "fixtures" / "kazinform" / "days.json").read_text(encoding="utf-8"))
     expected = set(days["days"]["2026-01-02"]["articles"])
@@ -72,7 +74,7 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
             "S3_BUCKET": settings.s3_bucket, "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,  # type: ignore[attr-defined]
             "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,  # type: ignore[attr-defined]
             "NEWSARCHIVE_STATE_DIR": str(settings.state_dir),  # type: ignore[attr-defined]
-            "NEWSARCHIVE_HOST_OVERRIDES": f"kaz.inform.kz={replay.base_url}", "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+            "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay.base_url), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -83,7 +85,9 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
         run = dag.test(logical_date=pendulum.datetime(2026, 1, 3, 3, 0, tz="Asia/Almaty"))
     assert str(run.state) in ("success", "DagRunState.SUCCESS")
     with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
-        cur.execute("SELECT partition_date::text, status, airflow_run_id IS NOT NULL FROM crawl_runs")
-        assert cur.fetchall() == [("2026-01-02", "loaded", True)]
-        cur.execute("SELECT canonical_url FROM articles")
+        cur.execute("SELECT source, partition_date::text, status, airflow_run_id IS NOT NULL FROM crawl_runs")
+        runs = cur.fetchall()
+        assert {source for source, *_ in runs} == {source.name for source in enabled_sources()}
+        assert {tuple(rest) for _, *rest in runs} == {("2026-01-02", "loaded", True)}
+        cur.execute("SELECT canonical_url FROM articles WHERE source = 'kazinform'")
         assert {row[0] for row in cur.fetchall()} == expected
