@@ -3,7 +3,8 @@
 Reads DATABASE_URL (through Settings). A day's articles are those loaded by its crawl runs. Metrics:
 `count` (articles present), fill rates of `title`, `date` (published_at), `author` and `body` (a body of at
 least MIN_BODY_CHARS produced by the site's own parser, not the generic fallback: a layout change shows here),
-`body_chars` (median body length) and `blocked` (blocked share of the latest run's article fetches).
+`body_chars` (median body length) and `blocked` (blocked share of the latest run's article URLs, counting
+articles skipped as already archived as reachable).
 The baseline is the mean over the source's previous BASELINE_DAYS days that have articles. A day is unhealthy
 when a rate or count falls below DROP_RATIO of its baseline, when most fetches were blocked, or when a run
 loaded nothing although the baseline has articles. The verdict is written to the coverage ledger.
@@ -41,7 +42,7 @@ GROUP BY r.partition_date
 """
 
 _LATEST_RUN = """
-SELECT status, fetched, blocked FROM crawl_runs WHERE source = %s AND partition_date = %s
+SELECT status, fetched, blocked, skipped_known FROM crawl_runs WHERE source = %s AND partition_date = %s
 ORDER BY (status = 'loaded') DESC, id DESC LIMIT 1
 """
 
@@ -80,6 +81,15 @@ def _day_metrics(row: tuple[Any, ...]) -> dict[str, float]:
             "author": float(author or 0), "body": float(body or 0), "body_chars": float(median or 0)}
 
 
+def blocked_share(fetched: int, blocked: int, skipped_known: int) -> float:
+    """Blocked share of the run's article URLs; already archived (skipped) articles count as reachable.
+
+    A re-run that skips every known article and meets only the one page that is always blocked is healthy.
+    """
+    reachable = fetched + blocked + skipped_known
+    return blocked / reachable if reachable else 0.0
+
+
 def judge(today: dict[str, float], baseline: dict[str, float] | None, blocked_share: float) -> list[str]:
     """The problems of a day's metrics against a baseline (None: no earlier day to compare with)."""
     problems: list[str] = []
@@ -113,12 +123,11 @@ def check_day(settings: Settings, source: str, day: date) -> Verdict:
     if run is None:
         verdict = Verdict(source, day, "unknown")
     else:
-        _, fetched, blocked = run
+        _, fetched, blocked, skipped_known = run
         today = per_day.pop(day, None) or _day_metrics((day, 0, 0, 0, 0, 0, 0))
         earlier = [m for m in per_day.values() if m["count"] > 0]
         baseline = {k: sum(m[k] for m in earlier) / len(earlier) for k in today} if earlier else None
-        attempts = int(fetched) + int(blocked)
-        problems = judge(today, baseline, blocked / attempts if attempts else 0.0)
+        problems = judge(today, baseline, blocked_share(int(fetched), int(blocked), int(skipped_known)))
         metrics = {"today": today, "baseline": baseline, "baseline_days": len(earlier)}
         verdict = Verdict(source, day, "unhealthy" if problems else "ok", tuple(problems), metrics)
     with raw_connection(url) as conn, conn.cursor() as cur:

@@ -83,9 +83,22 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
         dag = DagBag(dag_folder=str(DAGS)).dags["news_daily"]
         # A manual run covers the interval that ends at its logical date: this one archives 2026-01-02.
         run = dag.test(logical_date=pendulum.datetime(2026, 1, 3, 3, 0, tz="Asia/Almaty"))
-    assert str(run.state) in ("success", "DagRunState.SUCCESS")
+        assert str(run.state) in ("success", "DagRunState.SUCCESS")
+        with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute("SELECT md5(string_agg(content_hash || canonical_url, ',' ORDER BY id)) FROM articles")
+            before = cur.fetchone()
+        # The same day again (as a second `make demo` does): succeeds, fetches and loads nothing new.
+        again = dag.test(logical_date=pendulum.datetime(2026, 1, 3, 3, 0, tz="Asia/Almaty"))
+    assert str(again.state) in ("success", "DagRunState.SUCCESS")
     with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
-        cur.execute("SELECT source, partition_date::text, status, airflow_run_id IS NOT NULL FROM crawl_runs")
+        cur.execute("SELECT md5(string_agg(content_hash || canonical_url, ',' ORDER BY id)) FROM articles")
+        assert cur.fetchone() == before
+        cur.execute("SELECT sum(fetched), sum(loaded_new) FROM crawl_runs WHERE airflow_run_id = %s",
+                    (again.run_id,))
+        assert cur.fetchone() == (0, 0)
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+        cur.execute("SELECT source, partition_date::text, status, airflow_run_id IS NOT NULL FROM crawl_runs "
+                    "WHERE airflow_run_id = %s", (run.run_id,))
         runs = cur.fetchall()
         assert {source for source, *_ in runs} == {source.name for source in enabled_sources()}
         assert {tuple(rest) for _, *rest in runs} == {("2026-01-02", "loaded", True)}

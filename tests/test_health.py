@@ -50,3 +50,12 @@ def test_day_without_body_markup_is_reported_unhealthy_by_name(settings: Setting
     assert ledger[BROKEN_DAY].fallback_extractions == len(DAYS["days"][BROKEN_DAY.isoformat()]["articles"])
     table = "\n".join(coverage.as_table(list(ledger.values())))
     assert "unhealthy  # kazinform 2026-01-02 unhealthy: " in table
+
+
+def test_blocked_share_counts_skipped_known_articles_as_reachable() -> None:
+    # A re-run that skips 24 archived articles and meets the one always-blocked page is not "all blocked".
+    assert health.blocked_share(fetched=0, blocked=1, skipped_known=24) == 1 / 25
+    assert health.judge({"count": 24.0}, None, health.blocked_share(0, 1, 24)) == []
+    # A site that blocks everything new is still flagged.
+    assert health.blocked_share(fetched=0, blocked=20, skipped_known=0) == 1.0
+    assert health.blocked_share(0, 0, 0) == 0.0
