@@ -10,17 +10,11 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 
+from etl.extract.dates import month_number
 from etl.sources import KAZINFORM
 from scrapers.spiders.base import interval_dates, normalise_article_url, parse_instant, read_known_ids
-from scrapers.spiders.kazinform import (
-    KazinformSpider,
-    active_page,
-    feed_entries,
-    listing_url,
-    month_number,
-    parse_listing_time,
-    parse_pub_date,
-)
+from scrapers.spiders.feeds import feed_entries, parse_pub_date
+from scrapers.spiders.kazinform import KazinformSpider, active_page, listing_url, parse_listing_time
 from scrapers.warc import KIND_META
 
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -148,6 +148,16 @@ def first_text(tree: HtmlElement, selectors: Iterable[CSSSelector]) -> str | Non
     return None
 
 
+def unique_texts(elements: Iterable[HtmlElement]) -> tuple[str, ...]:
+    """The cleaned, non-empty texts of `elements` in document order, each once (tag lists)."""
+    texts: list[str] = []
+    for element in elements:
+        text = clean_text(element.text_content())
+        if text and text not in texts:
+            texts.append(text)
+    return tuple(texts)
+
+
 def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelector | None = None) -> tuple[str, ...]:
     """Text of each `<p>` and `<blockquote>` in `container`, in page order, without `drop` and after `stop`.
 

@@ -15,8 +15,14 @@ from typing import ClassVar
 
 from lxml.cssselect import CSSSelector
 
-from etl.clean import clean_text
-from etl.extract.base import ParserFamily, SiteParser, block_paragraphs, first_text, normalise_url
+from etl.extract.base import (
+    ParserFamily,
+    SiteParser,
+    block_paragraphs,
+    first_text,
+    normalise_url,
+    unique_texts,
+)
 
 VERSION_2025 = "egemen-2025.1"
 VERSION_2026 = "egemen-2026.1"
@@ -61,12 +67,7 @@ class EgemenParser(SiteParser):
 
     def tags(self) -> tuple[str, ...]:
         """The tag links, in page order, without duplicates."""
-        tags: list[str] = []
-        for link in self.TAG_LINKS(self.page.tree):
-            tag = clean_text(link.text_content())
-            if tag and tag not in tags:
-                tags.append(tag)
-        return tuple(tags)
+        return unique_texts(self.TAG_LINKS(self.page.tree))
 
     def canonical_url(self) -> str | None:
         """The page URL without query, fragment or trailing slash (the site's form)."""

@@ -15,7 +15,7 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.clean import clean_text
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text
+from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
 from etl.extract.dates import parse_visible_time
 
 VERSION_2025 = "kazinform-2025.1"
@@ -89,12 +89,7 @@ class KazinformParser(SiteParser):
     def tags(self) -> tuple[str, ...]:
         """The texts of the links in the first tag box, in page order, without duplicates."""
         boxes = self.TAG_BOX(self.page.tree)
-        tags: list[str] = []
-        for link in self.TAG_LINKS(boxes[0]) if boxes else ():
-            tag = clean_text(link.text_content())
-            if tag and tag not in tags:
-                tags.append(tag)
-        return tuple(tags)
+        return unique_texts(self.TAG_LINKS(boxes[0])) if boxes else ()
 
     def dateline_place(self, paragraphs: tuple[str, ...]) -> str | None:
         """The place of the 'АСТАНА. KAZINFORM –' dateline in the first paragraphs."""

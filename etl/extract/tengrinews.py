@@ -18,7 +18,7 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.clean import clean_text
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text
+from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
 from etl.extract.dates import local_date, parse_day_time
 
 VERSION_2025 = "tengrinews-2025.1"
@@ -77,12 +77,7 @@ class TengrinewsParser(SiteParser):
 
     def tags(self) -> tuple[str, ...]:
         """The tag links, in page order, without duplicates."""
-        tags: list[str] = []
-        for link in self.TAG_LINKS(self.page.tree):
-            tag = clean_text(link.text_content())
-            if tag and tag not in tags:
-                tags.append(tag)
-        return tuple(tags)
+        return unique_texts(self.TAG_LINKS(self.page.tree))
 
 
 class TengrinewsV2025(TengrinewsParser):

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,6 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from etl.config import DEFAULT_TIMEZONE
 from scrapers.middlewares import BLOCKED_META
+from scrapers.spiders.feeds import feed_entries, parse_pub_date
 from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed
 
 if TYPE_CHECKING:
@@ -208,6 +209,22 @@ class ArchiveSpider(scrapy.Spider):
         if response.css("h1"):
             return True
         return any(response.css(selector) for selector in self.article_markers)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Schedule the RSS feed's article links whose pubDate falls in the interval."""
+        items = 0
+        for link, pub_date in feed_entries(response.body):
+            url = self.article_url(link)
+            if url is None:
+                continue
+            items += 1
+            published = parse_pub_date(pub_date, self.tz) if pub_date else None
+            if pub_date and published is None:
+                self.logger.debug("unreadable pubDate %r for %s", pub_date, url)
+            request = self.consider_article(url, published)
+            if request is not None:
+                yield request
+        self.logger.info("feed %s: %d article items", response.url, items)
 
     def parse_article(self, response: Response) -> None:
         """Record an article response as `ok` or `not_article` (the WARC already holds it)."""

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from etl.sources import EGEMEN
 from scrapers.spiders.base import ArchiveSpider, normalise_article_url
-from scrapers.spiders.kazinform import feed_entries, parse_pub_date
 from scrapers.spiders.tengrinews import sitemap_entries
 
 if TYPE_CHECKING:
@@ -57,19 +56,6 @@ class EgemenSpider(ArchiveSpider):
         article_id = self.source.article_id(url) or url
         url = self.url_of_id.setdefault(article_id, url)
         return super().consider_article(url, published)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the feed's article links whose pubDate falls in the interval."""
-        items = 0
-        for link, pub_date in feed_entries(response.body):
-            url = self.article_url(link)
-            if url is None:
-                continue
-            items += 1
-            request = self.consider_article(url, parse_pub_date(pub_date, self.tz) if pub_date else None)
-            if request is not None:
-                yield request
-        self.logger.info("feed %s: %d article items", response.url, items)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """Schedule the sitemap's articles whose lastmod falls in the interval."""

@@ -10,7 +10,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urljoin
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from etl.extract.dates import month_number
 from etl.sources import KAZINFORM
 from scrapers.spiders.base import ArchiveSpider
 
@@ -34,22 +34,6 @@ _TIME_SELECTOR = "time, .allNewsCard_time, .meta-date, .card-date, .news-card__t
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _CLOCK_DATE_RE = re.compile(r"^(\d{1,2}):(\d{2}),?\s+(\d{1,2})\s+(\S+)\s+(\d{4})")
 _DOTTED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(\d{1,2}):(\d{2})")
-# Month names by their first three letters: Kazakh (Cyrillic and Latin) and Russian (any case form).
-_MONTHS = {
-    "қаң": 1, "ақп": 2, "нау": 3, "сәу": 4, "мам": 5, "мау": 6,
-    "шіл": 7, "там": 8, "қыр": 9, "қаз": 10, "қар": 11, "жел": 12,
-    "qań": 1, "aqp": 2, "naý": 3, "sáý": 4, "mam": 5, "maý": 6,
-    "shi": 7, "tam": 8, "qyr": 9, "qaz": 10, "qar": 11, "jel": 12,
-    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5,
-    "июн": 6, "июл": 7, "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
-}  # fmt: skip
-
-
-def month_number(word: str) -> int | None:
-    """Return the month a Kazakh or Russian month name (any case form) stands for."""
-    return _MONTHS.get(word.strip(".,").lower()[:3])
-
-
 def parse_listing_time(text: str, day: date, tz: ZoneInfo) -> datetime | None:
     """Read a listing card's time: ISO, `HH:MM` (on `day`), `HH:MM, DD <month> YYYY` or `DD.MM.YYYY HH:MM`."""
     text = " ".join(text.split())
@@ -73,25 +57,6 @@ def parse_listing_time(text: str, day: date, tz: ZoneInfo) -> datetime | None:
     except ValueError:
         return None
     return None
-
-
-def parse_pub_date(raw: str, tz: ZoneInfo) -> datetime | None:
-    """Read an RSS pubDate (RFC 822; a date without zone is local time), or None."""
-    try:
-        value = parsedate_to_datetime(raw.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
-def feed_entries(body: bytes) -> Iterator[tuple[str, str]]:
-    """Yield (link, pubDate text) for each RSS item."""
-    selector = Selector(body=body, type="xml")
-    selector.remove_namespaces()
-    for item in selector.xpath("//item"):
-        link = (item.xpath("link/text()").get() or item.xpath("guid/text()").get() or "").strip()
-        if link:
-            yield link, (item.xpath("pubDate/text()").get() or "").strip()
 
 
 def listing_url(day: date, page: int, base: str = LISTING_URL) -> str:
@@ -131,22 +96,6 @@ class KazinformSpider(ArchiveSpider):
         yield self.make_request(self.feed_url, "feed", self.parse_feed)
         for day in self.local_dates():
             yield self.make_request(listing_url(day, 1, self.listing_base), "listing", self.parse_listing, day=day, page=1)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the feed's article links whose pubDate falls in the interval."""
-        items = 0
-        for link, pub_date in feed_entries(response.body):
-            url = self.article_url(link)
-            if url is None:
-                continue
-            items += 1
-            published = parse_pub_date(pub_date, self.tz) if pub_date else None
-            if pub_date and published is None:
-                self.logger.debug("unreadable pubDate %r for %s", pub_date, url)
-            request = self.consider_article(url, published)
-            if request is not None:
-                yield request
-        self.logger.info("feed %s: %d article items", response.url, items)
 
     def listing_entries(self, response: TextResponse, day: date) -> list[tuple[str, datetime | None]]:
         """Return (article URL, card time or None) for every article link on a listing page, deduplicated."""

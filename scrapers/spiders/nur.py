@@ -18,7 +18,7 @@ from parsel import Selector
 
 from etl.sources import NUR
 from scrapers.spiders.base import ArchiveSpider, parse_instant
-from scrapers.spiders.kazinform import feed_entries, parse_pub_date
+from scrapers.spiders.feeds import feed_entries, parse_pub_date
 
 if TYPE_CHECKING:
     import scrapy

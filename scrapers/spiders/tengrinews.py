@@ -19,7 +19,6 @@ from parsel import Selector
 
 from etl.sources import TENGRINEWS
 from scrapers.spiders.base import ArchiveSpider
-from scrapers.spiders.kazinform import feed_entries, parse_pub_date
 
 if TYPE_CHECKING:
     import scrapy
@@ -79,19 +78,6 @@ class TengrinewsSpider(ArchiveSpider):
         """Request the RSS feed and the sitemap index."""
         yield self.make_request(FEED_URL, "feed", self.parse_feed)
         yield self.make_request(SITEMAP_INDEX_URL, "feed", self.parse_sitemap_index)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the feed's article links whose pubDate falls in the interval."""
-        items = 0
-        for link, pub_date in feed_entries(response.body):
-            url = self.article_url(link)
-            if url is None:
-                continue
-            items += 1
-            request = self.consider_article(url, parse_pub_date(pub_date, self.tz) if pub_date else None)
-            if request is not None:
-                yield request
-        self.logger.info("feed %s: %d article items", response.url, items)
 
     def parse_sitemap_index(self, response: Response) -> Iterator[scrapy.Request]:
         """Request the news sitemaps that may hold articles of the interval (lastmod not before its start)."""
