@@ -92,7 +92,8 @@ def _article_offsets(manifest: dict[str, Any]) -> dict[int, str]:
     return {
         int(r["warc_offset"]): r["url"]
         for r in manifest.get("records", [])
-        if r.get("kind") == "article" and r.get("outcome") == "ok" and r.get("warc_offset") is not None
+        if r.get("kind") == "article" and r.get("outcome") == "ok" and r.get("status") == 200
+        and r.get("warc_offset") is not None  # a 301 to the article is "ok" too, but has no page to parse
     }
 
 
