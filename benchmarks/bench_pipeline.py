@@ -114,7 +114,7 @@ def bench_load(rows_n: int, rounds: int) -> dict[str, Any]:
 
         def reset() -> None:
             with raw_connection(url) as conn, conn.cursor() as cur:
-                cur.execute("TRUNCATE article_aliases, article_versions, articles")
+                cur.execute("TRUNCATE article_aliases, article_versions, articles CASCADE")
                 cur.execute("DROP TABLE IF EXISTS bare_copy")
                 cur.execute("CREATE TABLE bare_copy (" + ", ".join(f"{n} {k}" for n, k in STAGED_COLUMNS) + ")")
 
@@ -130,8 +130,9 @@ def bench_load(rows_n: int, rounds: int) -> dict[str, Any]:
             return len(rows)
 
         ours_s, loaded = best_of(rounds, ours)
+        # A second load of the same rows right after a first one: nothing changes (the idempotent re-run).
+        again_s, _ = best_of(1, lambda: load_rows(url, rows).unchanged)
         bare_s, _ = best_of(rounds, bare)
-        again_s, _ = best_of(1, lambda: load_rows(url, rows).unchanged)  # second load of the same rows
     finally:
         manager.down(base)
     return {"rows": rows_n, "loaded": loaded, "load_rows_per_s": rows_n / ours_s,
