@@ -130,11 +130,8 @@ def news_daily() -> None:
             from airflow.sdk.exceptions import AirflowFailException
 
             from etl import health as checks
-            from etl import runs
 
-            settings = _settings()
-            run = runs.get_run(settings.require_database_url(), crawl_run_id)
-            verdict = checks.check_day(settings, run.source, run.partition_date)
+            verdict = checks.check_run(_settings(), crawl_run_id)
             if not verdict.healthy:
                 raise AirflowFailException(verdict.message)  # names the source and each field that dropped
             return verdict.message
