@@ -1,7 +1,8 @@
 """Stream articles out of PostgreSQL as a text corpus, JSON Lines or Parquet, in constant memory.
 
 Reads DATABASE_URL (passed in) and the archive time zone (NEWSARCHIVE_TIMEZONE, passed in) that dates corpus
-documents. Rows come through a server-side (named) cursor inside one read-only, repeatable-read transaction,
+documents. Rows come, as the read-only role `newsarchive_reader`, through a server-side (named) cursor inside
+one read-only, repeatable-read transaction,
 so memory stays flat however many articles match and the export is one consistent snapshot.
 """
 
@@ -18,9 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from etl.corpus import to_corpus
-from etl.db import raw_connection
 from etl.errors import UserError
 from etl.extract.model import Article
+from etl.query import connect_reader
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,16 @@ def _select(fmt: str, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
 def iter_rows(database_url: str, fmt: str, flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
     """Matching rows, fetched FETCH_ROWS at a time through a named cursor in one read-only snapshot."""
     sql, params = _select(fmt, flt)
-    with raw_connection(database_url) as conn:
-        with conn.cursor() as setup:
-            setup.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    conn = connect_reader(database_url)  # the read-only role: an export can never write
+    try:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with conn.cursor(name="newsarchive_export") as cur:
             cur.itersize = FETCH_ROWS
             cur.execute(sql, params)
             yield from cur
+        conn.rollback()
+    finally:
+        conn.close()
 
 
 def check_output(path: Path, fmt: str, force: bool) -> None:

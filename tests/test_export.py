@@ -100,19 +100,20 @@ def test_rows_stream_through_a_named_cursor(url: str, monkeypatch: pytest.Monkey
     monkeypatch.setattr(export_module, "FETCH_ROWS", 5)
     rows = iter_rows(url, "corpus", ExportFilter())
     next(rows)
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []
 
     def look() -> None:  # from another connection, while the export's transaction is open
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("SELECT query FROM pg_stat_activity WHERE query LIKE 'FETCH FORWARD%%'")
-            seen.extend(q for (q,) in cur.fetchall())
+            cur.execute("SELECT query, usename FROM pg_stat_activity WHERE query LIKE 'FETCH FORWARD%%'")
+            seen.extend(cur.fetchall())
             cur.execute("SELECT name FROM pg_cursors")  # this session only: none here
             assert cur.fetchall() == []
 
     thread = threading.Thread(target=look)
     thread.start()
     thread.join()
-    assert seen == ['FETCH FORWARD 5 FROM "newsarchive_export"']
+    # ... as the read-only role, so an export can never write.
+    assert seen == [('FETCH FORWARD 5 FROM "newsarchive_export"', "newsarchive_reader")]
     assert len(list(rows)) == len(golden_truths()) - 2
 
 
