@@ -2,8 +2,8 @@
 
 Reads DATABASE_URL (passed in) and the archive time zone (NEWSARCHIVE_TIMEZONE, passed in) that dates corpus
 documents. Rows come, as the read-only role `newsarchive_reader`, through a server-side (named) cursor inside
-one read-only, repeatable-read transaction,
-so memory stays flat however many articles match and the export is one consistent snapshot.
+one read-only, repeatable-read transaction, so memory stays flat however many articles match and the export
+is one consistent snapshot.
 """
 
 from __future__ import annotations
