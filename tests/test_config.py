@@ -77,3 +77,10 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings({"NEWSARCHIVE_STATE_DIR": str(tmp_path)})
     with pytest.raises(AttributeError):
         settings.s3_bucket = "other"  # type: ignore[misc]
+
+
+def test_env_example_is_a_valid_settings_file() -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    settings = load_settings({}, env_file=example)
+    assert settings.database_url is None and settings.s3_endpoint_url is None  # embedded services by default
+    assert str(settings.timezone) == "Asia/Almaty"
