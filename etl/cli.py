@@ -12,9 +12,9 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 
+from etl.commands import date_arg
 from etl.config import Settings, load_settings
 from etl.errors import PipelineError, UserError
 
@@ -31,12 +31,6 @@ COMMAND_MODULES: tuple[str, ...] = ("etl.commands.query", "etl.commands.export",
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def cmd_services(args: argparse.Namespace, settings: Settings) -> int:
@@ -151,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="crawl, archive, extract and load one source for one day (no Airflow)")
     ingest.add_argument("--source", required=True, help="source name, e.g. kazinform")
-    ingest.add_argument("--date", required=True, type=_date, help="local (Asia/Almaty) day, YYYY-MM-DD")
+    ingest.add_argument("--date", required=True, type=date_arg, help="local (Asia/Almaty) day, YYYY-MM-DD")
     ingest.add_argument("--refetch", action="store_true", help="fetch articles again even if already loaded")
     ingest.set_defaults(handler=cmd_ingest)
 

@@ -28,7 +28,8 @@ from etl.extract.dates import parse_day_time
 from etl.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.sources import EGEMEN, TENGRINEWS
 from scrapers.spiders.egemen import EgemenSpider
-from scrapers.spiders.tengrinews import TengrinewsSpider, sitemap_entries
+from scrapers.spiders.feeds import sitemap_entries
+from scrapers.spiders.tengrinews import TengrinewsSpider
 
 REPO = Path(__file__).resolve().parents[1]
 ALMATY = ZoneInfo("Asia/Almaty")

@@ -9,16 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
+from etl.commands import date_arg
 from etl.config import Settings
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "command again: finished days are skipped and an unfinished day continues at the step where it stopped.",
     )
     parser.add_argument("--source", required=True, help="source name, e.g. kazinform")
-    parser.add_argument("--start", required=True, type=_date, help="first local day, YYYY-MM-DD")
-    parser.add_argument("--end", required=True, type=_date, help="last local day (included), YYYY-MM-DD")
+    parser.add_argument("--start", required=True, type=date_arg, help="first local day, YYYY-MM-DD")
+    parser.add_argument("--end", required=True, type=date_arg, help="last local day (included), YYYY-MM-DD")
     parser.add_argument("--only-gaps", action="store_true",
                         help="only days whose coverage is not complete (see `newsarchive coverage`)")
     parser.add_argument("--refetch", action="store_true", help="fetch articles again even if already loaded")

@@ -9,7 +9,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 
-from etl.commands.backfill import _date
+from etl.commands import date_arg
 from etl.config import Settings
 
 
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "never-run. With --since, days without any run since then are listed as never-run.",
     )
     parser.add_argument("--source", help="only this source")
-    parser.add_argument("--since", type=_date, help="first local day to show, YYYY-MM-DD")
+    parser.add_argument("--since", type=date_arg, help="first local day to show, YYYY-MM-DD")
     parser.set_defaults(handler=cmd_coverage)
 
 

@@ -8,17 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
+from etl.commands import date_arg
 from etl.config import Settings
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--format", required=True, choices=["corpus", "jsonl", "parquet"])
     parser.add_argument("-o", "--output", required=True, help="output folder (corpus, parquet) or file (jsonl)")
     parser.add_argument("--source", help="only this source")
-    parser.add_argument("--since", type=_date, help="first local publication day, YYYY-MM-DD")
-    parser.add_argument("--until", type=_date, help="last local publication day (inclusive), YYYY-MM-DD")
+    parser.add_argument("--since", type=date_arg, help="first local publication day, YYYY-MM-DD")
+    parser.add_argument("--until", type=date_arg, help="last local publication day (inclusive), YYYY-MM-DD")
     parser.add_argument("--lang", help="only this language code (detected, else declared), e.g. kk")
     parser.add_argument("--include-duplicates", action="store_true", help="also export republished copies")
     parser.add_argument("--force", action="store_true", help="write over an existing file or non-empty folder")

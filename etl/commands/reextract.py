@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from etl.commands.backfill import _date
+from etl.commands import date_arg
 from etl.config import Settings
 
 
@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "article version. Run it after improving a parser (and bumping its VERSION).",
     )
     parser.add_argument("--source", help="only this source")
-    parser.add_argument("--since", type=_date, help="first local day, YYYY-MM-DD")
-    parser.add_argument("--until", type=_date, help="last local day (included), YYYY-MM-DD")
+    parser.add_argument("--since", type=date_arg, help="first local day, YYYY-MM-DD")
+    parser.add_argument("--until", type=date_arg, help="last local day (included), YYYY-MM-DD")
     parser.set_defaults(handler=cmd_reextract)
 
 

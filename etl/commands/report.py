@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from etl.commands.backfill import _date
+from etl.commands import date_arg
 from etl.config import Settings
 from etl.errors import UserError
 
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "report", help="write an HTML report (articles, coverage heatmap, duplicate/fallback share, failures)",
         description="One self-contained HTML file with inline SVG charts; open it in any browser, offline.",
     )
-    parser.add_argument("--since", type=_date, help="first local day, YYYY-MM-DD (default: all days with runs)")
+    parser.add_argument("--since", type=date_arg, help="first local day, YYYY-MM-DD (default: all days with runs)")
     parser.add_argument("-o", "--output", default="report.html", help="output file (default report.html)")
     parser.set_defaults(handler=cmd_report)
 

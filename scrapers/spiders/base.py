@@ -25,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from etl.config import DEFAULT_TIMEZONE
 from scrapers.middlewares import BLOCKED_META
-from scrapers.spiders.feeds import feed_entries, parse_pub_date
+from scrapers.spiders.feeds import feed_entries, parse_pub_date, sitemap_entries
 from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed
 
 if TYPE_CHECKING:
@@ -225,6 +225,19 @@ class ArchiveSpider(scrapy.Spider):
             if request is not None:
                 yield request
         self.logger.info("feed %s: %d article items", response.url, items)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """Schedule the sitemap's articles whose date (news publication date, else lastmod) is in the interval."""
+        entries = 0
+        for entry in sitemap_entries(response.body, self.tz):
+            url = self.article_url(entry.loc)
+            if url is None:
+                continue
+            entries += 1
+            request = self.consider_article(url, entry.moment)
+            if request is not None:
+                yield request
+        self.logger.info("sitemap %s: %d article entries", response.url, entries)
 
     def parse_article(self, response: Response) -> None:
         """Record an article response as `ok` or `not_article` (the WARC already holds it)."""

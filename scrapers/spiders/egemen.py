@@ -9,17 +9,15 @@ accepted and an article is fetched once per numeric id. Arguments and settings: 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from etl.sources import EGEMEN
 from scrapers.spiders.base import ArchiveSpider, normalise_article_url
-from scrapers.spiders.tengrinews import sitemap_entries
 
 if TYPE_CHECKING:
     import scrapy
-    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +54,3 @@ class EgemenSpider(ArchiveSpider):
         article_id = self.source.article_id(url) or url
         url = self.url_of_id.setdefault(article_id, url)
         return super().consider_article(url, published)
-
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the sitemap's articles whose lastmod falls in the interval."""
-        entries = 0
-        for entry in sitemap_entries(response.body, self.tz):
-            url = self.article_url(entry.loc)
-            if url is None:
-                continue
-            entries += 1
-            request = self.consider_article(url, entry.moment)
-            if request is not None:
-                yield request
-        self.logger.info("sitemap %s: %d article entries", response.url, entries)

@@ -1,8 +1,10 @@
-"""RSS helpers shared by the spiders: item links with their pubDate, and pubDate parsing. Reads no settings."""
+"""Feed and sitemap helpers shared by the spiders: RSS items with their pubDate, sitemap entries with their
+date. Reads no settings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
@@ -27,3 +29,36 @@ def feed_entries(body: bytes) -> Iterator[tuple[str, str]]:
         link = (item.xpath("link/text()").get() or item.xpath("guid/text()").get() or "").strip()
         if link:
             yield link, (item.xpath("pubDate/text()").get() or "").strip()
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One `<url>` or `<sitemap>` element: its location and its date (publication date, else lastmod)."""
+
+    loc: str
+    moment: datetime | None
+    raw: str
+
+
+def parse_w3c(raw: str, tz: ZoneInfo) -> datetime | None:
+    """Read a sitemap W3C datetime ('2026-01-01T12:30:00+05:00', a bare date means local midnight), or None."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def sitemap_entries(body: bytes, tz: ZoneInfo) -> Iterator[SitemapEntry]:
+    """Yield the entries of a sitemap or sitemap index, dated by news:publication_date, else lastmod."""
+    selector = Selector(body=body, type="xml")
+    selector.remove_namespaces()
+    for node in selector.xpath("/*/url | /*/sitemap"):
+        loc = (node.xpath("loc/text()").get() or "").strip()
+        if not loc:
+            continue
+        raw = (node.xpath("news/publication_date/text()").get() or node.xpath("lastmod/text()").get() or "").strip()
+        yield SitemapEntry(loc, parse_w3c(raw, tz) if raw else None, raw)

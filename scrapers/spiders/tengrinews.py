@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-from zoneinfo import ZoneInfo
-
-from parsel import Selector
 
 from etl.sources import TENGRINEWS
 from scrapers.spiders.base import ArchiveSpider
+from scrapers.spiders.feeds import sitemap_entries
 
 if TYPE_CHECKING:
     import scrapy
@@ -29,39 +25,6 @@ logger = logging.getLogger(__name__)
 FEED_URL = "https://kaz.tengrinews.kz/news.rss"
 SITEMAP_INDEX_URL = "https://kaz.tengrinews.kz/kk-sitemap-index.xml"
 NEWS_SITEMAP_MARK = "sitemap-news"
-
-
-@dataclass(frozen=True)
-class SitemapEntry:
-    """One `<url>` or `<sitemap>` element: its location and its date (publication date, else lastmod)."""
-
-    loc: str
-    moment: datetime | None
-    raw: str
-
-
-def parse_w3c(raw: str, tz: ZoneInfo) -> datetime | None:
-    """Read a sitemap W3C datetime ('2026-01-01T12:30:00+05:00', a bare date means local midnight), or None."""
-    text = raw.strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
-def sitemap_entries(body: bytes, tz: ZoneInfo) -> Iterator[SitemapEntry]:
-    """Yield the entries of a sitemap or sitemap index, dated by news:publication_date, else lastmod."""
-    selector = Selector(body=body, type="xml")
-    selector.remove_namespaces()
-    for node in selector.xpath("/*/url | /*/sitemap"):
-        loc = (node.xpath("loc/text()").get() or "").strip()
-        if not loc:
-            continue
-        raw = (node.xpath("news/publication_date/text()").get() or node.xpath("lastmod/text()").get() or "").strip()
-        yield SitemapEntry(loc, parse_w3c(raw, tz) if raw else None, raw)
 
 
 class TengrinewsSpider(ArchiveSpider):
@@ -88,16 +51,3 @@ class TengrinewsSpider(ArchiveSpider):
                 self.logger.debug("sitemap %s last changed %s, before the interval: skipped", entry.loc, entry.raw)
                 continue
             yield self.make_request(response.urljoin(entry.loc), "feed", self.parse_sitemap)
-
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule a news sitemap's articles published in the interval."""
-        entries = 0
-        for entry in sitemap_entries(response.body, self.tz):
-            url = self.article_url(entry.loc)
-            if url is None:
-                continue
-            entries += 1
-            request = self.consider_article(url, entry.moment)
-            if request is not None:
-                yield request
-        self.logger.info("sitemap %s: %d article entries", response.url, entries)
