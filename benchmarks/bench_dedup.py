@@ -22,7 +22,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -33,13 +32,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from etl.config import load_settings  # noqa: E402
 from etl.db import raw_connection  # noqa: E402
 from etl.load import load_rows  # noqa: E402
 from etl.neardup_link import link_near_duplicates  # noqa: E402
 from etl.normalize import normalize_body  # noqa: E402
 from etl.services import manager  # noqa: E402
-from etl.services.procs import free_port_block  # noqa: E402
 
 SYLLABLES = ("қа", "за", "ақ", "ст", "ан", "бі", "лі", "м", "ға", "ры", "ту", "ра", "лы", "ер", "ке", "ме",
              "жұ", "мы", "с", "ай", "та", "ді", "өң", "ір", "ша", "құ", "ұл", "тт", "ық", "ін", "ор", "ын")
@@ -163,20 +160,13 @@ def measure(only: str, articles: int, batch: int) -> dict[str, Any]:
     """One mode on a fresh embedded PostgreSQL, in this process (so its peak RSS is this mode's alone)."""
     from etl import runs
 
-    state = Path(tempfile.mkdtemp(prefix="newsarchive-bench-dedup-"))
-    base = load_settings({"NEWSARCHIVE_STATE_DIR": str(state),
-                          "NEWSARCHIVE_PG_PORT": str(free_port_block(1, 45000, 47000)),
-                          "NEWSARCHIVE_S3_PORT": str(free_port_block(5, 20000, 30000))}, env_file=None)
-    settings = manager.up(base)
-    url = settings.require_database_url()
-    try:
+    with manager.ephemeral("newsarchive-bench-dedup-") as settings:
+        url = settings.require_database_url()
         start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
         bench_run = runs.create_run(url, "kazinform", date(2026, 1, 1), start, start + timedelta(days=1),
                                     refetch=False, trigger="bench")
         runs.record_archive(url, bench_run.id, "raw/bench.warc.gz", "raw/bench.manifest.json", "0" * 64, 1, 1, 1)
         return run(url, articles, batch, only == "near", bench_run.id)
-    finally:
-        manager.down(base)
 
 
 def main() -> int:

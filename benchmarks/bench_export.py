@@ -121,16 +121,10 @@ def main() -> int:
         child(args.child, args.url, Path(args.out), args.until)
         return 0
 
-    from etl.config import load_settings
     from etl.services import manager
-    from etl.services.procs import free_port_block
 
     state = Path(tempfile.mkdtemp(prefix="newsarchive-bench-export-"))
-    base = load_settings({"NEWSARCHIVE_STATE_DIR": str(state / "state"),
-                          "NEWSARCHIVE_PG_PORT": str(free_port_block(1, 47000, 49000)),
-                          "NEWSARCHIVE_S3_PORT": str(free_port_block(5, 20000, 30000))}, env_file=None)
-    settings = manager.up(base)
-    try:
+    with manager.ephemeral("newsarchive-bench-export-state-") as settings:
         url = settings.require_database_url()
         started = time.perf_counter()
         load(url, args.rows)
@@ -145,8 +139,6 @@ def main() -> int:
                 baseline = baseline or rate
                 print(f"{fmt:8} {result['rows']:>8} {result['seconds']:>8.2f} {rate:>9,.0f} {rate / baseline:>7.2f}x "
                       f"{result['rss_mb']:>7.0f} MiB")
-    finally:
-        manager.down(base)
     return 0
 
 

@@ -16,7 +16,6 @@ import hashlib
 import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,11 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from etl.config import load_settings  # noqa: E402
 from etl.db import raw_connection  # noqa: E402
 from etl.load import STAGED_COLUMNS, copy_stream, load_rows  # noqa: E402
 from etl.services import manager  # noqa: E402
-from etl.services.procs import free_port_block  # noqa: E402
 
 GOLDEN = REPO / "tests" / "golden" / "kazinform"
 
@@ -99,13 +96,8 @@ def bench_load(rows_n: int, rounds: int) -> dict[str, Any]:
 
     from etl import runs
 
-    state = Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
-    base = load_settings({"NEWSARCHIVE_STATE_DIR": str(state),
-                          "NEWSARCHIVE_PG_PORT": str(free_port_block(1, 45000, 47000)),
-                          "NEWSARCHIVE_S3_PORT": str(free_port_block(5, 20000, 30000))})
-    settings = manager.up(base)
-    url = settings.require_database_url()
-    try:
+    with manager.ephemeral("newsarchive-bench-") as settings:
+        url = settings.require_database_url()
         start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
         run = runs.create_run(url, "kazinform", date(2026, 1, 1), start, start + timedelta(days=1),
                               refetch=False, trigger="bench")
@@ -133,8 +125,6 @@ def bench_load(rows_n: int, rounds: int) -> dict[str, Any]:
         # A second load of the same rows right after a first one: nothing changes (the idempotent re-run).
         again_s, _ = best_of(1, lambda: load_rows(url, rows).unchanged)
         bare_s, _ = best_of(rounds, bare)
-    finally:
-        manager.down(base)
     return {"rows": rows_n, "loaded": loaded, "load_rows_per_s": rows_n / ours_s,
             "bare_copy_rows_per_s": rows_n / bare_s, "ratio": (rows_n / ours_s) / (rows_n / bare_s),
             "reload_unchanged_rows_per_s": rows_n / again_s}

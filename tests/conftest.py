@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,31 +24,21 @@ os.environ["NEWSARCHIVE_BACKOFF"] = "0"
 for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "NEWSARCHIVE_HOST_OVERRIDES", "NEWSARCHIVE_ENV_FILE"):
     os.environ.pop(_name, None)
 
-from etl.config import Settings, load_settings  # noqa: E402
+from etl.config import Settings  # noqa: E402
 from etl.services import manager  # noqa: E402
-from etl.services.procs import free_port_block  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Real PostgreSQL and SeaweedFS started by the project's own `services up` code, fresh data per session."""
-    # Not under pytest's basetemp: a later pytest start resets that folder to 0700, which would lock the
-    # unprivileged embedded PostgreSQL user out of its own data directory.
-    state = Path(tempfile.mkdtemp(prefix="newsarchive-test-state-"))
-    s3_port = free_port_block(5, start=20000, stop=30000)
-    pg_port = free_port_block(1, start=30000, stop=34000)
-    base = load_settings(
-        {"NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_PG_PORT": str(pg_port), "NEWSARCHIVE_S3_PORT": str(s3_port)},
-        env_file=None,
-    )
-    try:
-        resolved = manager.up(base)
+def embedded() -> Iterator[Settings]:
+    """Real PostgreSQL and SeaweedFS started by the project's own `services up` code, fresh data per session.
+
+    The state lives in its own temp folder, not under pytest's basetemp: a later pytest start resets that
+    folder to 0700, which would lock the unprivileged embedded PostgreSQL user out of its data directory.
+    """
+    with manager.ephemeral("newsarchive-test-state-") as resolved:
         yield resolved
-    finally:
-        manager.down(base)
-        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture

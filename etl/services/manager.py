@@ -10,13 +10,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shlex
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.config import Settings
+from etl.config import Settings, load_settings
 from etl.errors import ServiceError
 from etl.services import postgres, seaweed
-from etl.services.procs import PidRecord, read_pid, stop_process, wait_until, write_pid
+from etl.services.procs import PidRecord, free_port_block, read_pid, stop_process, wait_until, write_pid
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +146,19 @@ def export_lines(settings: Settings) -> list[str]:
         "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
     }
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items() if value]
+
+
+@contextmanager
+def ephemeral(prefix: str = "newsarchive-") -> Iterator[Settings]:
+    """Embedded services with fresh data on free ports for the duration of a block (tests, benchmarks)."""
+    state = Path(tempfile.mkdtemp(prefix=prefix))
+    base = load_settings({
+        "NEWSARCHIVE_STATE_DIR": str(state),
+        "NEWSARCHIVE_PG_PORT": str(free_port_block(1, start=30000, stop=34000)),
+        "NEWSARCHIVE_S3_PORT": str(free_port_block(5, start=20000, stop=30000)),
+    })
+    try:
+        yield up(base)
+    finally:
+        down(base)
+        shutil.rmtree(state, ignore_errors=True)
