@@ -276,6 +276,16 @@ class _Handler(BaseHTTPRequestHandler):
         gzipped = bool(body) and _accepts_gzip(self.headers.get("Accept-Encoding"))
         if gzipped:
             body = gzip.compress(body, mtime=0)
+        # Logged before the reply is sent, so whoever has read the response also finds its log line.
+        log.info(
+            "replay %s %s%s -> %d (%d bytes%s)",
+            self.command,
+            host,
+            target,
+            reply.status,
+            len(body),
+            ", gzip" if gzipped else "",
+        )
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         if gzipped:
@@ -287,15 +297,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
-        log.info(
-            "replay %s %s%s -> %d (%d bytes%s)",
-            self.command,
-            host,
-            target,
-            reply.status,
-            len(body),
-            ", gzip" if gzipped else "",
-        )
 
     def log_message(self, format: str, *args: object) -> None:
         """Route http.server's own messages (errors, malformed requests) to logging."""
