@@ -6,7 +6,7 @@
 
 FROM python:3.11-slim-bookworm
 
-# PYTHONPATH puts the checkout first on sys.path: etl/migrate.py finds sql/migrations/ and Scrapy finds
+# PYTHONPATH puts the checkout first on sys.path: etl/store/migrate.py finds sql/migrations/ and Scrapy finds
 # scrapy.cfg relative to the source tree, not to site-packages. The checks below fail the build otherwise.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -46,7 +46,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 RUN newsarchive --help >/dev/null \
  && airflow version \
  && python -c "import asyncpg, airflow.providers.celery.executors.celery_executor" \
- && python -c "from etl.migrate import discover; assert discover(), 'no SQL migrations found in the image'" \
+ && python -c "from etl.store.migrate import discover; assert discover(), 'no SQL migrations found in the image'" \
  && mkdir -p /opt/airflow/logs /opt/airflow/auth /var/lib/newsarchive \
  && chown -R newsarchive:newsarchive /opt/airflow /var/lib/newsarchive \
  && chmod 0700 /opt/airflow/auth

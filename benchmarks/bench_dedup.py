@@ -32,11 +32,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from etl.db import raw_connection  # noqa: E402
-from etl.load import load_rows  # noqa: E402
-from etl.neardup_link import link_near_duplicates  # noqa: E402
-from etl.normalize import normalize_body  # noqa: E402
-from etl.services import manager  # noqa: E402
+from etl.dev.services import manager  # noqa: E402
+from etl.store.db import raw_connection  # noqa: E402
+from etl.store.load import load_rows  # noqa: E402
+from etl.store.neardup_link import link_near_duplicates  # noqa: E402
+from etl.transform.normalize import normalize_body  # noqa: E402
 
 SYLLABLES = ("қа", "за", "ақ", "ст", "ан", "бі", "лі", "м", "ға", "ры", "ту", "ра", "лы", "ер", "ке", "ме",
              "жұ", "мы", "с", "ай", "та", "ді", "өң", "ір", "ша", "құ", "ұл", "тт", "ық", "ін", "ор", "ын")
@@ -158,7 +158,7 @@ def run(url: str, articles: int, batch: int, near: bool, run_id: int) -> dict[st
 
 def measure(only: str, articles: int, batch: int) -> dict[str, Any]:
     """One mode on a fresh embedded PostgreSQL, in this process (so its peak RSS is this mode's alone)."""
-    from etl import runs
+    from etl.store import runs
 
     with manager.ephemeral("newsarchive-bench-dedup-") as settings:
         url = settings.require_database_url()

@@ -42,8 +42,8 @@ def child(fmt: str, url: str, out: Path, until: str | None) -> None:
     """Run one export (or the COPY baseline) and print {"rows", "seconds", "rss_mb"} as JSON."""
     from zoneinfo import ZoneInfo
 
-    from etl.db import raw_connection
-    from etl.export import COLUMNS, ExportFilter, export
+    from etl.read.export import COLUMNS, ExportFilter, export
+    from etl.store.db import raw_connection
 
     flt = ExportFilter(until=date.fromisoformat(until) if until else None)
     start = time.perf_counter()
@@ -84,8 +84,8 @@ def synthetic_rows(count: int, sources: list[str], run_id: int, warc_key: str) -
 
 def load(url: str, count: int) -> None:
     """Fill the archive with `count` synthetic articles (one crawl run, one WARC row)."""
-    from etl import runs
-    from etl.db import raw_connection
+    from etl.store import runs
+    from etl.store.db import raw_connection
 
     start = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=5)))
     run = runs.create_run(url, "kazinform", start.date(), start, start + timedelta(days=DAYS), refetch=False,
@@ -121,7 +121,7 @@ def main() -> int:
         child(args.child, args.url, Path(args.out), args.until)
         return 0
 
-    from etl.services import manager
+    from etl.dev.services import manager
 
     state = Path(tempfile.mkdtemp(prefix="newsarchive-bench-export-"))
     with manager.ephemeral("newsarchive-bench-export-state-") as settings:

@@ -24,9 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from etl.db import raw_connection  # noqa: E402
-from etl.load import STAGED_COLUMNS, copy_stream, load_rows  # noqa: E402
-from etl.services import manager  # noqa: E402
+from etl.dev.services import manager  # noqa: E402
+from etl.store.db import raw_connection  # noqa: E402
+from etl.store.load import STAGED_COLUMNS, copy_stream, load_rows  # noqa: E402
 
 GOLDEN = REPO / "tests" / "golden" / "kazinform"
 
@@ -94,7 +94,7 @@ def bench_load(rows_n: int, rounds: int) -> dict[str, Any]:
     """The load step vs a bare COPY into an empty table, same rows, fresh embedded PostgreSQL."""
     from datetime import date, datetime, timedelta, timezone
 
-    from etl import runs
+    from etl.store import runs
 
     with manager.ephemeral("newsarchive-bench-") as settings:
         url = settings.require_database_url()

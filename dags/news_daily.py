@@ -60,8 +60,8 @@ def _partition_day() -> date:
 
 
 def _settings() -> Any:
-    from etl.config import load_settings
-    from etl.services.manager import resolve_settings
+    from etl.core.config import load_settings
+    from etl.dev.services.manager import resolve_settings
 
     return resolve_settings(load_settings())
 
@@ -89,7 +89,7 @@ def news_daily() -> None:
     def per_source(source: str) -> None:
         @task(pool=CRAWL_POOL)
         def crawl(source_name: str) -> int:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             context = get_current_context()
             return pipeline.crawl(_settings(), source_name, _partition_day(), trigger="airflow",
@@ -97,31 +97,31 @@ def news_daily() -> None:
 
         @task
         def archive(crawl_run_id: int) -> dict[str, Any]:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             return pipeline.archive_run(_settings(), crawl_run_id)
 
         @task
         def extract(crawl_run_id: int) -> dict[str, Any]:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             return pipeline.extract_run(_settings(), crawl_run_id)
 
         @task
         def load(crawl_run_id: int) -> dict[str, Any]:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             return pipeline.load_run(_settings(), crawl_run_id)
 
         @task
         def dedup(crawl_run_id: int) -> dict[str, Any]:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             return pipeline.dedup_run(_settings(), crawl_run_id)
 
         @task
         def summary(crawl_run_id: int) -> dict[str, Any]:
-            from etl import pipeline
+            from etl.steps import pipeline
 
             return pipeline.summarize(_settings(), crawl_run_id)
 
@@ -129,7 +129,7 @@ def news_daily() -> None:
         def health(crawl_run_id: int) -> str:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from etl import health as checks
+            from etl.store import health as checks
 
             verdict = checks.check_run(_settings(), crawl_run_id)
             if not verdict.healthy:

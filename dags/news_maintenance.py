@@ -31,8 +31,8 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def _settings() -> Any:
-    from etl.config import load_settings
-    from etl.services.manager import resolve_settings
+    from etl.core.config import load_settings
+    from etl.dev.services.manager import resolve_settings
 
     return resolve_settings(load_settings())
 
@@ -60,7 +60,7 @@ def news_maintenance() -> None:
 
     @task
     def reextract() -> dict[str, Any]:
-        from etl.reextract import reextract as run
+        from etl.steps.reextract import reextract as run
 
         since, until = _window()
         return run(_settings(), None, since, until).as_json()
@@ -69,8 +69,8 @@ def news_maintenance() -> None:
     def health() -> list[str]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from etl import coverage
-        from etl import health as checks
+        from etl.store import coverage
+        from etl.store import health as checks
 
         settings = _settings()
         since, until = _window()

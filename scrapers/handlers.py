@@ -1,6 +1,6 @@
 """An http/https download handler that can send a host's requests to another base URL (the replay site).
 
-Reads: NEWSARCHIVE_HOST_OVERRIDES (`host=http://127.0.0.1:8700,...`, see etl.config.parse_host_overrides).
+Reads: NEWSARCHIVE_HOST_OVERRIDES (`host=http://127.0.0.1:8700,...`, see etl.core.config.parse_host_overrides).
 Everything above the handler (robots.txt, redirects, spiders, the WARC writer) sees the real URL only.
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
-from etl.config import parse_host_overrides
+from etl.core.config import parse_host_overrides
 
 if TYPE_CHECKING:
     from typing import Self

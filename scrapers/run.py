@@ -1,6 +1,6 @@
 """Run one crawl in a fresh `python -m scrapy crawl` subprocess and check what it left behind.
 
-Reads (from the etl.config.Settings it is given): host_overrides, download_delay, user_agent, timezone,
+Reads (from the etl.core.config.Settings it is given): host_overrides, download_delay, user_agent, timezone,
 crawl_timeout; passes them to the crawl as NEWSARCHIVE_HOST_OVERRIDES, DOWNLOAD_DELAY,
 AUTOTHROTTLE_ENABLED (on when the delay is above 0), USER_AGENT, NEWSARCHIVE_TIMEZONE.
 """
@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from etl.errors import PipelineError
+from etl.core.errors import PipelineError
 
 if TYPE_CHECKING:
-    from etl.config import Settings
+    from etl.core.config import Settings
     from etl.sources import Source
 
 logger = logging.getLogger(__name__)
@@ -82,13 +82,14 @@ def crawl_command(
         "known_ids_file": str(known_ids_file) if known_ids_file else "",
         "refetch": "1" if refetch else "0",
     }
+    delay = source.download_delay if settings.download_delay is None else settings.download_delay
     values: Mapping[str, object] = {
         "NEWSARCHIVE_WARC_PATH": warc_path,
         "NEWSARCHIVE_MANIFEST_PATH": manifest_path,
         "NEWSARCHIVE_HOST_OVERRIDES": overrides,
         "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
-        "DOWNLOAD_DELAY": settings.download_delay,
-        "AUTOTHROTTLE_ENABLED": settings.download_delay > 0,
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": delay > 0 if settings.autothrottle is None else settings.autothrottle,
         "USER_AGENT": settings.user_agent,
     }
     command = [sys.executable, "-m", "scrapy", "crawl", source.spider]

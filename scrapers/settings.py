@@ -1,6 +1,6 @@
 """Scrapy settings for newsarchive crawls: polite defaults, the override handler and the WARC writer.
 
-Reads (through etl.config.load_settings): NEWSARCHIVE_USER_AGENT, NEWSARCHIVE_DOWNLOAD_DELAY,
+Reads (through etl.core.config.load_settings): NEWSARCHIVE_USER_AGENT, NEWSARCHIVE_DOWNLOAD_DELAY,
 NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_TIMEZONE (and validates the rest of the environment).
 Reads directly: NEWSARCHIVE_AUTOTHROTTLE (default: on when the download delay is above 0),
 NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF,
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-from etl.config import load_settings
-from etl.errors import SettingsError
+from etl.core.config import load_settings
+from etl.core.errors import SettingsError
 
 
 def _env_number(name: str, default: float) -> float:
@@ -48,12 +48,12 @@ NEWSPIDER_MODULE = "scrapers.spiders"
 # Politeness: robots.txt, a descriptive User-Agent, about one request a second per host.
 ROBOTSTXT_OBEY = True
 USER_AGENT = _environment.user_agent
-DOWNLOAD_DELAY = _environment.download_delay
+DOWNLOAD_DELAY = _environment.download_delay or 0.0
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 30
-AUTOTHROTTLE_ENABLED = _env_flag("NEWSARCHIVE_AUTOTHROTTLE", _environment.download_delay > 0)
-AUTOTHROTTLE_START_DELAY = max(_environment.download_delay, 1.0)
+AUTOTHROTTLE_ENABLED = _env_flag("NEWSARCHIVE_AUTOTHROTTLE", DOWNLOAD_DELAY > 0)
+AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 1.0)
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 

@@ -17,13 +17,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from etl.config import load_settings
-from etl.errors import PipelineError, UserError
-from etl.local import REPO, airflow_home, local_env
-from etl.local import airflow as run_airflow
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
-from etl.services import manager
-from etl.services.procs import require_free_ports
+from etl.core.config import load_settings
+from etl.core.errors import PipelineError, UserError
+from etl.dev.local import REPO, airflow_home, local_env
+from etl.dev.local import airflow as run_airflow
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.dev.services import manager
+from etl.dev.services.procs import require_free_ports
 
 log = logging.getLogger("airflow-standalone")
 GRACE_SECONDS = 25

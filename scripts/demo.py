@@ -14,13 +14,13 @@ import sys
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from etl import s3
-from etl.config import Settings, load_settings
-from etl.db import raw_connection
-from etl.errors import PipelineError, UserError
-from etl.local import airflow, local_env
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
-from etl.services import manager
+from etl.core.config import Settings, load_settings
+from etl.core.errors import PipelineError, UserError
+from etl.dev.local import airflow, local_env
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.dev.services import manager
+from etl.store import s3
+from etl.store.db import raw_connection
 
 log = logging.getLogger("demo")
 
@@ -83,7 +83,7 @@ def report(settings: Settings, day: date) -> int:
     print("Latest titles:")
     for hhmm, title in latest:
         print(f"  {hhmm}  {title}")
-    from etl import report as run_report
+    from etl.read import report as run_report
     from etl.sources import SOURCES
 
     html_path = settings.state_dir / "report.html"
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 1, 1), help="replay day YYYY-MM-DD")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("botocore", "boto3", "s3transfer", "urllib3", "etl.replay"):
+    for noisy in ("botocore", "boto3", "s3transfer", "urllib3", "etl.dev.replay"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = manager.up(load_settings())

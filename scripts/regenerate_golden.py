@@ -2,7 +2,7 @@
 
 For every `tests/golden/<source>/<id>.html.gz` with its `<id>.meta.json` (url, source, crawl_date, markup), writes
 `<id>.json` (`Article.to_json()`, sorted keys, indent 2, UTF-8, trailing newline) and `<id>.corpus.txt`
-(`etl.corpus.to_corpus`, dated in the source's time zone). `--check` writes nothing and exits 1 on any
+(`etl.transform.corpus.to_corpus`, dated in the source's time zone). `--check` writes nothing and exits 1 on any
 difference. Reads no settings.
 
     .venv/bin/python scripts/regenerate_golden.py [--check] [--root tests/golden]
@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from etl.corpus import to_corpus
+from etl.core.dates import ALMATY
 from etl.extract import Article, extract_article
-from etl.extract.dates import ALMATY
+from etl.transform.corpus import to_corpus
 
 logger = logging.getLogger("regenerate_golden")
 

@@ -1,4 +1,4 @@
-"""Test helper: load the golden Kazinform articles (ground truth) or hand-made articles through `etl.load`."""
+"""Test helper: load the golden Kazinform articles (ground truth) or hand-made articles through `etl.store.load`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from etl import runs
-from etl.load import load_rows
+from etl.store import runs
+from etl.store.load import load_rows
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "kazinform"
 UTC5 = timezone(timedelta(hours=5))
@@ -31,7 +31,7 @@ def crawl_run(url: str, day: date = date(2026, 1, 1), key: str = WARC_KEY) -> in
 
 
 def row(run_id: int, truth: dict[str, Any], offset: int = 100, key: str = WARC_KEY) -> dict[str, Any]:
-    """A staged row (as `etl.load.load_rows` takes it) from a ground-truth dict."""
+    """A staged row (as `etl.store.load.load_rows` takes it) from a ground-truth dict."""
     body = "\n".join(truth["paragraphs"])
     return {
         "source": truth.get("source", "kazinform"), "article_id": truth["article_id"], "url": truth["url"],

@@ -24,8 +24,8 @@ os.environ["NEWSARCHIVE_BACKOFF"] = "0"
 for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "NEWSARCHIVE_HOST_OVERRIDES", "NEWSARCHIVE_ENV_FILE"):
     os.environ.pop(_name, None)
 
-from etl.config import Settings  # noqa: E402
-from etl.services import manager  # noqa: E402
+from etl.core.config import Settings  # noqa: E402
+from etl.dev.services import manager  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,8 +44,8 @@ def embedded() -> Iterator[Settings]:
 @pytest.fixture
 def settings(embedded: Settings, tmp_path: Path) -> Iterator[Settings]:
     """Per-test settings: an empty archive schema, a fresh bucket and a private state dir."""
-    from etl import s3
-    from etl.db import raw_connection
+    from etl.store import s3
+    from etl.store.db import raw_connection
 
     with raw_connection(embedded.require_database_url()) as conn, conn.cursor() as cur:
         cur.execute(

@@ -13,9 +13,9 @@ from typing import Any
 
 import psycopg2
 
-from etl import s3
-from etl.config import Settings
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.store import s3
 
 REPO = Path(__file__).resolve().parents[1]
 DAYS = json.loads((REPO / "fixtures" / "kazinform" / "days.json").read_text(encoding="utf-8"))

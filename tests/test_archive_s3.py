@@ -11,9 +11,9 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from etl import archive, s3
-from etl.config import Settings
-from etl.errors import PipelineError
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.store import archive, s3
 
 pytestmark = pytest.mark.integration
 

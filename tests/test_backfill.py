@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from ops_support import DAYS, delete_articles, query, reset, snapshot, wire
 
-from etl import backfill, coverage, s3
-from etl.config import Settings
-from etl.errors import UserError
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.core.config import Settings
+from etl.core.errors import UserError
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.steps import backfill
+from etl.store import coverage, s3
 
 pytestmark = pytest.mark.integration
 START, END = date(2025, 12, 31), date(2026, 1, 2)

@@ -1,4 +1,4 @@
-"""Tests for etl.clean: spaces, invisible and control characters, NFC, and what must stay untouched."""
+"""Tests for etl.transform.clean: spaces, invisible and control characters, NFC, and what must stay untouched."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from etl.clean import INVISIBLE_CHARS, SPACE_CHARS, clean_paragraphs, clean_text
+from etl.transform.clean import INVISIBLE_CHARS, SPACE_CHARS, clean_paragraphs, clean_text
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT_URL")}
-    return subprocess.run([sys.executable, "-m", "etl.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "etl.cli.main", *args], capture_output=True, text=True,
                           env={**base, **(env or {})}, cwd=cwd or REPO, timeout=120)
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.config import load_settings, parse_host_overrides
-from etl.errors import SettingsError
+from etl.core.config import load_settings, parse_host_overrides
+from etl.core.errors import SettingsError
 
 
 def test_defaults(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ import psycopg2
 import pytest
 from archive_rows import article, crawl_run, golden_truths, load_truths
 
-from etl import runs
-from etl.config import Settings
-from etl.query import query_parameters, run_query
+from etl.core.config import Settings
+from etl.read.query import query_parameters, run_query
+from etl.store import runs
 
 pytestmark = pytest.mark.integration
 QUERIES = Path(__file__).resolve().parents[1] / "sql" / "queries"

@@ -1,4 +1,4 @@
-"""Tests for etl.corpus: the byte-exact corpus layout and its inverse."""
+"""Tests for etl.transform.corpus: the byte-exact corpus layout and its inverse."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from etl.corpus import CorpusDoc, parse_corpus, to_corpus
-from etl.extract.model import Article
+from etl.core.model import Article
+from etl.transform.corpus import CorpusDoc, parse_corpus, to_corpus
 
 ALMATY = ZoneInfo("Asia/Almaty")
 

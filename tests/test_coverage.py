@@ -9,11 +9,12 @@ from datetime import date
 import pytest
 from ops_support import delete_articles, query, reset, wire
 
-from etl import coverage, pipeline
-from etl.commands.coverage import cmd_coverage
-from etl.config import Settings
-from etl.errors import PipelineError
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.cli.coverage import cmd_coverage
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.steps import pipeline
+from etl.store import coverage
 
 pytestmark = pytest.mark.integration
 

@@ -43,7 +43,7 @@ def test_dag_import_is_light() -> None:
     """Importing the DAG file must not import Scrapy, boto3 or the ETL pipeline (parse-time cost)."""
     code = (
         "import sys, runpy; runpy.run_path(sys.argv[1]); "
-        "heavy = [m for m in ('scrapy', 'boto3', 'etl.pipeline', 'psycopg2', 'trafilatura') if m in sys.modules]; "
+        "heavy = [m for m in ('scrapy', 'boto3', 'etl.steps.pipeline', 'psycopg2', 'trafilatura') if m in sys.modules]; "
         "print('HEAVY=' + ','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(DAGS / "news_daily.py")], capture_output=True,
@@ -61,8 +61,8 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
     import psycopg2
     from airflow.utils import db
 
-    from etl.local import replay_overrides
-    from etl.replay.server import DEFAULT_ROOT, ReplayServer
+    from etl.dev.local import replay_overrides
+    from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
     from etl.sources import enabled_sources
 
     days = json.loads((DAGS.parent / "fixtures" / "kazinform" / "days.json").read_text(encoding="utf-8"))

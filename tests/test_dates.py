@@ -1,4 +1,4 @@
-"""Tests for etl.extract.dates: ISO strings, Kazinform visible times, month names and the Almaty zone."""
+"""Tests for etl.core.dates: ISO strings, Kazinform visible times, month names and the Almaty zone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from etl.extract.dates import ALMATY, local_date, month_number, parse_iso, parse_visible_time, to_utc
+from etl.core.dates import ALMATY, local_date, month_number, parse_iso, parse_visible_time, to_utc
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0) -> datetime:

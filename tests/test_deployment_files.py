@@ -2,7 +2,7 @@
 
 No Docker engine is needed: the compose file is parsed with PyYAML (merge keys resolved) and its variables
 are expanded by a small implementation of Compose's interpolation rules, so the settings the containers
-would see can be fed to `etl.config.load_settings`.
+would see can be fed to `etl.core.config.load_settings`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from etl.config import load_settings
+from etl.core.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

@@ -14,12 +14,12 @@ import pyarrow.dataset as ds
 import pytest
 from archive_rows import GOLDEN, golden_truths, load_truths
 
-from etl import export as export_module
-from etl.cli import main
-from etl.config import Settings
-from etl.corpus import parse_corpus
-from etl.errors import UserError
-from etl.export import ExportFilter, export, iter_rows
+from etl.cli.main import main
+from etl.core.config import Settings
+from etl.core.errors import UserError
+from etl.read import export as export_module
+from etl.read.export import ExportFilter, export, iter_rows
+from etl.transform.corpus import parse_corpus
 
 pytestmark = pytest.mark.integration
 TZ = ZoneInfo("Asia/Almaty")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl.errors import UserError
+from etl.core.errors import UserError
 from etl.extract import ExtractionError, extract_article
 from etl.extract.base import normalise_language, normalise_url
 from etl.extract.kazinform import VERSION_2025, VERSION_2026

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from ops_support import DAYS, copy_replay, reset, wire
 
-from etl import coverage, health, pipeline
-from etl.config import Settings
-from etl.replay.server import ReplayServer
+from etl.core.config import Settings
+from etl.dev.replay.server import ReplayServer
+from etl.steps import pipeline
+from etl.store import coverage, health
 
 BROKEN_DAY = date(2026, 1, 2)
 

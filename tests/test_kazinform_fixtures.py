@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import lxml.html
 import pytest
 
-from etl.replay import DEFAULT_ROOT, ReplayServer
+from etl.dev.replay import DEFAULT_ROOT, ReplayServer
 from etl.sources import KAZINFORM
 
 REPO = Path(__file__).resolve().parents[1]

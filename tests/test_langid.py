@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.langid import detect, is_latin_kazakh, paragraph_language, script_of
+from etl.transform.langid import detect, is_latin_kazakh, paragraph_language, script_of
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "kazinform"
 TRUTHS = sorted(GOLDEN.glob("*.truth.json"))

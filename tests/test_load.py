@@ -8,9 +8,9 @@ from typing import Any
 import psycopg2
 import pytest
 
-from etl import runs
-from etl.config import Settings
-from etl.load import copy_stream, load_rows
+from etl.core.config import Settings
+from etl.store import runs
+from etl.store.load import copy_stream, load_rows
 
 pytestmark = pytest.mark.integration
 UTC5 = timezone(timedelta(hours=5))

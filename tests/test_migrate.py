@@ -11,9 +11,9 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from etl.config import Settings
-from etl.errors import PipelineError
-from etl.migrate import MIGRATIONS_DIR, discover, migrate, status
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.store.migrate import MIGRATIONS_DIR, discover, migrate, status
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def empty_db(embedded: Settings) -> Iterator[str]:
     try:
         yield url.rsplit("/", 1)[0] + "/" + name
     finally:
-        from etl.db import engine
+        from etl.store.db import engine
 
         engine.cache_clear()
         with conn.cursor() as cur:

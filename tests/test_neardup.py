@@ -5,7 +5,7 @@ from __future__ import annotations
 from dedup_eval.corpus import build, same_tag_pairs
 from dedup_eval.evaluate import cluster_pairs, normalized, score, truth
 
-from etl import neardup
+from etl.transform import neardup
 
 
 def test_shingles_are_word_bigrams_of_the_normalized_text() -> None:

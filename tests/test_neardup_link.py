@@ -9,12 +9,12 @@ from typing import Any
 import psycopg2
 import pytest
 
-from etl import runs
-from etl.config import Settings
-from etl.db import raw_connection
-from etl.load import load_rows
-from etl.neardup_link import NearResult, link_near_duplicates
-from etl.normalize import normalize_body
+from etl.core.config import Settings
+from etl.store import runs
+from etl.store.db import raw_connection
+from etl.store.load import load_rows
+from etl.store.neardup_link import NearResult, link_near_duplicates
+from etl.transform.normalize import normalize_body
 
 pytestmark = pytest.mark.integration
 UTC5 = timezone(timedelta(hours=5))

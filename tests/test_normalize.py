@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from etl.extract.model import Article
-from etl.normalize import fix_lookalikes, is_boilerplate, normalize_body, normalize_line, strip_boilerplate
-from etl.quality import assess
+from etl.core.model import Article
+from etl.transform.normalize import (
+    fix_lookalikes,
+    is_boilerplate,
+    normalize_body,
+    normalize_line,
+    strip_boilerplate,
+)
+from etl.transform.quality import assess
 
 
 def test_latin_lookalikes_inside_cyrillic_words_become_cyrillic() -> None:

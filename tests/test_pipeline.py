@@ -15,10 +15,11 @@ from typing import Any
 import psycopg2
 import pytest
 
-from etl import pipeline, s3
-from etl.config import Settings
-from etl.errors import PipelineError
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.steps import pipeline
+from etl.store import s3
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[1]

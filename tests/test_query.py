@@ -13,11 +13,10 @@ import pytest
 from archive_rows import golden_truths, load_truths
 from psycopg2 import errors
 
-from etl import migrate
-from etl.cli import main
-from etl.config import Settings
-from etl.errors import UserError
-from etl.query import (
+from etl.cli.main import main
+from etl.core.config import Settings
+from etl.core.errors import UserError
+from etl.read.query import (
     QueryResult,
     connect_reader,
     parse_params,
@@ -26,6 +25,7 @@ from etl.query import (
     run_query,
     write_result,
 )
+from etl.store import migrate
 
 WRITES = [
     "INSERT INTO sources (name, display_name, base_url, language) VALUES ('x', 'x', 'x', 'kk')",
@@ -137,7 +137,7 @@ def test_role_migration_is_safe_on_a_second_database(settings: Settings, tmp_pat
         migrate.migrate(second)
         assert run_query(second, "SELECT count(*) FROM current_articles").rows == [(0,)]
     finally:
-        from etl.db import engine
+        from etl.store.db import engine
 
         engine(second).dispose()
         with admin.cursor() as cur:

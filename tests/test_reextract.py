@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from ops_support import query, reset, wire
 
-from etl import pipeline
-from etl.config import Settings
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.extract import kazinform
-from etl.reextract import reextract
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.steps import pipeline
+from etl.steps.reextract import reextract
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.errors import ServiceError
-from etl.replay import DEFAULT_ROOT, ReplayServer
-from etl.replay.server import normalize_query, resolve_file
+from etl.core.errors import ServiceError
+from etl.dev.replay import DEFAULT_ROOT, ReplayServer
+from etl.dev.replay.server import normalize_query, resolve_file
 
 HOST = "example.kz"
 
@@ -184,7 +184,7 @@ def test_port_taken(root: Path) -> None:
 
 
 def test_request_log_and_logging(server: ReplayServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="etl.replay.server")
+    caplog.set_level(logging.INFO, logger="etl.dev.replay.server")
     fetch(server, "/news/a-1/?x=1", host="Example.kz:8700")
     fetch(server, "/robots.txt", method="HEAD")
     assert server.requests == [("GET", HOST, "/news/a-1/?x=1"), ("HEAD", HOST, "/robots.txt")]

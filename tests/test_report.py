@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from ops_support import reset, wire
 
-from etl import coverage, health, pipeline, report
-from etl.config import Settings
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.read import report
+from etl.steps import pipeline
+from etl.store import coverage, health
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -16,9 +16,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import scrapers.run
-from etl.config import Settings, load_settings
-from etl.errors import PipelineError
-from etl.replay.server import ReplayServer
+from etl.core.config import Settings, load_settings
+from etl.core.errors import PipelineError
+from etl.dev.replay.server import ReplayServer
 from etl.sources import KAZINFORM
 from scrapers.run import CrawlOutput, run_crawl
 

@@ -16,7 +16,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from etl.errors import SettingsError
+from etl.core.errors import SettingsError
 from scrapers.handlers import HostOverrideDownloadHandler, rewrite_url
 from scrapers.middlewares import (
     BACKOFF_META,

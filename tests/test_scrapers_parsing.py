@@ -10,7 +10,7 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 
-from etl.extract.dates import month_number
+from etl.core.dates import month_number
 from etl.sources import KAZINFORM
 from scrapers.spiders.base import interval_dates, normalise_article_url, parse_instant, read_known_ids
 from scrapers.spiders.feeds import feed_entries, parse_pub_date

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from archive_rows import article, load_truths
 
-from etl.config import Settings
+from etl.core.config import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from etl.config import Settings, load_settings
-from etl.errors import ServiceError
-from etl.services import manager
-from etl.services.procs import free_port_block, port_in_use
+from etl.core.config import Settings, load_settings
+from etl.core.errors import ServiceError
+from etl.dev.services import manager
+from etl.dev.services.procs import free_port_block, port_in_use
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from etl import cli
+from etl.cli import main as cli
 from etl.sources import SOURCES
 
 

@@ -18,15 +18,15 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 
-from etl import pipeline
-from etl.config import Settings
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.extract import extract_article
 from etl.extract.base import Page
 from etl.extract.kazinform import KazinformV2026
 from etl.extract.kazinform_editions import KAZINFORM_QZ_PARSERS
 from etl.extract.registry import get_parser
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.sources import KAZINFORM_EN, KAZINFORM_QZ, KAZINFORM_RU, SOURCES, Source, get_source
+from etl.steps import pipeline
 from scrapers.run import run_crawl
 from scrapers.spiders.kazinform import KazinformSpider, listing_url
 from scrapers.spiders.kazinform_editions import KazinformEnSpider, KazinformQzSpider, KazinformRuSpider

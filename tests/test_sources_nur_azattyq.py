@@ -18,11 +18,11 @@ import pytest
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from etl import pipeline
-from etl.config import Settings
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.extract import extract_article
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.sources import AZATTYQ, NUR, SOURCES
+from etl.steps import pipeline
 from scrapers.run import run_crawl
 from scrapers.spiders.azattyq import AzattyqSpider, parse_item_date
 from scrapers.spiders.nur import NurSpider

@@ -22,10 +22,10 @@ import pytest
 from scrapy import Request
 from scrapy.http import XmlResponse
 
-from etl.config import Settings
+from etl.core.config import Settings
+from etl.core.dates import parse_day_time
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.extract import extract_article
-from etl.extract.dates import parse_day_time
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.sources import EGEMEN, TENGRINEWS
 from scrapers.spiders.egemen import EgemenSpider
 from scrapers.spiders.feeds import sitemap_entries
@@ -222,7 +222,7 @@ def every_article(days: dict[str, Any]) -> set[str]:
 
 @pytest.mark.integration
 def test_tengrinews_ingest_day_and_backfill(settings: Settings, replay: ReplayServer, tmp_path: Path) -> None:
-    from etl import pipeline
+    from etl.steps import pipeline
 
     wired = wire(settings, replay, "kaz.tengrinews.kz")
     summary = pipeline.ingest_day(wired, "tengrinews", date(2026, 1, 1))
@@ -240,7 +240,7 @@ def test_tengrinews_ingest_day_and_backfill(settings: Settings, replay: ReplaySe
 def test_egemen_ingest_day_links_the_kazinform_copy_and_backfill(
     settings: Settings, replay: ReplayServer, tmp_path: Path
 ) -> None:
-    from etl import pipeline
+    from etl.steps import pipeline
 
     wired = wire(settings, replay, "egemen.kz", "kaz.inform.kz")
     pipeline.ingest_day(wired, "kazinform", date(2026, 1, 1))
@@ -319,7 +319,7 @@ def test_broken_egemen_selector_shows_in_the_run_counts(settings: Settings, tmp_
     and the run's counts say how many did."""
     import shutil
 
-    from etl import pipeline
+    from etl.steps import pipeline
 
     root = tmp_path / "replay"
     shutil.copytree(EGEMEN_SITE, root / "egemen.kz")

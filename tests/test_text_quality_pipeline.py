@@ -12,9 +12,9 @@ from typing import Any
 import psycopg2
 import pytest
 
-from etl import pipeline
-from etl.config import Settings
-from etl.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.core.config import Settings
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.steps import pipeline
 
 pytestmark = pytest.mark.integration
 REPUBLISHED_PAGE = "news/tzhm-pirotekhnikany-abailap-koldanuga-shakyrdy-a70e5c/index.html"
@@ -75,8 +75,8 @@ def test_republication_with_changed_lead_and_footer_is_a_near_duplicate(settings
 def test_dedup_step_refuses_a_run_that_is_not_loaded(settings: Settings) -> None:
     from datetime import date, datetime, timedelta, timezone
 
-    from etl import runs
-    from etl.errors import PipelineError
+    from etl.core.errors import PipelineError
+    from etl.store import runs
 
     start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
     run = runs.create_run(settings.require_database_url(), "kazinform", date(2026, 1, 1), start,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from etl.core.model import Article
 from etl.extract.base import ExtractionError, Page
-from etl.extract.model import Article
 from etl.extract.registry import get_parser
 from etl.sources import get_source
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from lxml.cssselect import CSSSelector
 
-from etl.clean import clean_text
 from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text
+from etl.transform.clean import clean_text
 
 VERSION_2025 = "azattyq-2025.1"
 VERSION_2026 = "azattyq-2026.1"

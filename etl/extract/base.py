@@ -41,13 +41,13 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.clean import clean_paragraphs, clean_text
-from etl.extract.dates import ALMATY, parse_iso, to_utc
+from etl.core.dates import ALMATY, parse_iso, to_utc
+from etl.core.model import Article
 from etl.extract.generic import GenericResult, extract_generic
 from etl.extract.jsonld import JsonLdArticle, find_article
 from etl.extract.meta import MetaTags, decode_html, read_meta
-from etl.extract.model import Article
 from etl.sources import Source
+from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
 

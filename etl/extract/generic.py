@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import trafilatura
 from lxml.html import HtmlElement
 
-from etl.clean import clean_paragraphs, clean_text
+from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
 

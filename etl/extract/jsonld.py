@@ -16,7 +16,7 @@ from typing import Any
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.clean import clean_paragraphs, clean_text
+from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
 

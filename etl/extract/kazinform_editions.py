@@ -4,7 +4,7 @@ The editions share the kaz. edition's markups (2025: `div.article__body-text`; 2
 so each edition's version classes are the kaz. versions with the edition's dateline rule: the place before
 `. KAZINFORM –` is written in the edition's script (`ASTANA`, `AQTÓBE` on qz.; `ASTANA` on en.; `АСТАНА` on
 ru.) and the version string names the edition (`kazinform_qz-2026.1`). Visible times use the edition's month
-names ("Qańtar", "Января"/"Январь", "January"), which `etl.extract.dates.month_number` already reads.
+names ("Qańtar", "Января"/"Январь", "January"), which `etl.core.dates.month_number` already reads.
 Reads no settings.
 """
 

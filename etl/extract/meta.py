@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.clean import clean_text
+from etl.transform.clean import clean_text
 
 logger = logging.getLogger(__name__)
 

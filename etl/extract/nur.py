@@ -15,9 +15,9 @@ from typing import ClassVar
 
 from lxml.cssselect import CSSSelector
 
-from etl.clean import clean_text
+from etl.core.dates import parse_day_time
 from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
-from etl.extract.dates import parse_day_time
+from etl.transform.clean import clean_text
 
 VERSION_2025 = "nur-2025.1"
 VERSION_2026 = "nur-2026.1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from etl.errors import UserError
+from etl.core.errors import UserError
 from etl.extract.azattyq import AZATTYQ_PARSERS
 from etl.extract.base import ParserFamily
 from etl.extract.egemen import EGEMEN_PARSERS

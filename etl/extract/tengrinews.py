@@ -17,9 +17,9 @@ from typing import ClassVar
 
 from lxml.cssselect import CSSSelector
 
-from etl.clean import clean_text
+from etl.core.dates import local_date, parse_day_time
 from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
-from etl.extract.dates import local_date, parse_day_time
+from etl.transform.clean import clean_text
 
 VERSION_2025 = "tengrinews-2025.1"
 VERSION_2026 = "tengrinews-2026.1"

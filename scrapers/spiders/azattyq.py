@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from parsel import Selector
 
-from etl.extract.dates import month_number
+from etl.core.dates import month_number
 from etl.sources import AZATTYQ
 from scrapers.spiders.base import ArchiveSpider
 

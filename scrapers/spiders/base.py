@@ -23,7 +23,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from etl.config import DEFAULT_TIMEZONE
+from etl.core.config import DEFAULT_TIMEZONE
 from scrapers.middlewares import BLOCKED_META
 from scrapers.spiders.feeds import feed_entries, parse_pub_date, sitemap_entries
 from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed

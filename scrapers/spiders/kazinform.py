@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from etl.extract.dates import month_number
+from etl.core.dates import month_number
 from etl.sources import KAZINFORM
 from scrapers.spiders.base import ArchiveSpider
 

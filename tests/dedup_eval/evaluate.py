@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from dedup_eval.corpus import Doc
-from etl.normalize import normalize_body, strip_boilerplate
+from etl.transform.normalize import normalize_body, strip_boilerplate
 
 
 @dataclass(frozen=True)

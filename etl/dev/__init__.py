@@ -1,0 +1,1 @@
+"""Development tooling: embedded servers, the replay site, local Airflow wiring. Production never imports it."""

@@ -1,0 +1,203 @@
+"""Stream articles out of PostgreSQL as a text corpus, JSON Lines or Parquet, in constant memory.
+
+Reads DATABASE_URL (passed in) and the archive time zone (NEWSARCHIVE_TIMEZONE, passed in) that dates corpus
+documents. Rows come, as the read-only role `newsarchive_reader`, through a server-side (named) cursor inside
+one read-only, repeatable-read transaction, so memory stays flat however many articles match and the export
+is one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from etl.core.errors import UserError
+from etl.core.model import Article
+from etl.read.query import connect_reader
+from etl.transform.corpus import to_corpus
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("corpus", "jsonl", "parquet")
+FETCH_ROWS = 2000
+Progress = Callable[[int], None]
+
+# Columns exported to corpus and Parquet (JSONL carries every column of the row, whatever migrations add).
+COLUMNS: tuple[str, ...] = (
+    "id", "source", "article_id", "url", "canonical_url", "language", "detected_language", "script", "title",
+    "published_at", "published_raw", "modified_at", "body", "normalized_body", "dateline_place", "author", "tags",
+    "image_url", "content_hash", "duplicate_of", "duplicate_kind", "similarity", "cluster_id", "language_shares",
+    "boilerplate_removed", "extraction", "warc_key", "warc_offset", "warc_record_id", "extractor_version",
+    "crawl_run_id", "first_seen_at", "last_seen_at", "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which articles to export."""
+
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    language: str | None = None
+    include_duplicates: bool = False
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The WHERE clause (over alias `a`) and its parameters."""
+        clauses = ["TRUE"]
+        if self.source:
+            clauses.append("a.source = %(source)s")
+        if self.since:
+            clauses.append("archive_local_date(a.published_at) >= %(since)s")
+        if self.until:
+            clauses.append("archive_local_date(a.published_at) <= %(until)s")
+        if self.language:
+            clauses.append("coalesce(a.detected_language, a.language) = %(language)s")
+        if not self.include_duplicates:
+            clauses.append("a.duplicate_of IS NULL")
+        params = {"source": self.source, "since": self.since, "until": self.until, "language": self.language}
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    rows: int
+    written: int
+    skipped: int
+    path: Path
+
+
+def _select(fmt: str, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
+    where, params = flt.where()
+    if fmt == "jsonl":
+        # jsonb text keeps every column, including ones later migrations add; the generated search vector is
+        # derived data and stays out.
+        fields = ("(to_jsonb(a) - 'search_vector' || jsonb_build_object('published_date', "
+                  "archive_local_date(a.published_at)))::text")
+    else:
+        fields = ", ".join(f"a.{name}" for name in COLUMNS) + ", archive_local_date(a.published_at) AS published_date"
+    order = "a.source, a.published_at NULLS LAST, a.id"
+    return f"SELECT {fields} FROM articles a WHERE {where} ORDER BY {order}", params
+
+
+def iter_rows(database_url: str, fmt: str, flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
+    """Matching rows, fetched FETCH_ROWS at a time through a named cursor in one read-only snapshot."""
+    sql, params = _select(fmt, flt)
+    conn = connect_reader(database_url)  # the read-only role: an export can never write
+    try:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with conn.cursor(name="newsarchive_export") as cur:
+            cur.itersize = FETCH_ROWS
+            cur.execute(sql, params)
+            yield from cur
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+def check_output(path: Path, fmt: str, force: bool) -> None:
+    """Refuse (UserError) to write over an existing file or non-empty folder unless `force`."""
+    if fmt == "jsonl":
+        if path.is_dir():
+            raise UserError(f"{path} is a folder; JSONL export writes one file")
+        if path.exists() and not force:
+            raise UserError(f"{path} already exists; pass --force to overwrite it")
+        return
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise UserError(f"{path} is not empty; pass --force to write into it (files with the same names are replaced)")
+
+
+def export(database_url: str, fmt: str, out: Path, flt: ExportFilter, tz: ZoneInfo, *, force: bool = False,
+           progress: Progress | None = None) -> ExportResult:
+    """Export the articles `flt` selects to `out` in `fmt` (corpus, jsonl or parquet)."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    check_output(out, fmt, force)
+    rows = iter_rows(database_url, fmt, flt)
+    if fmt == "corpus":
+        result = write_corpus(rows, out, tz, progress)
+    elif fmt == "jsonl":
+        result = write_jsonl(rows, out, progress)
+    else:
+        from etl.read.export_parquet import write_parquet
+
+        written = write_parquet(rows, out, COLUMNS, progress)
+        result = ExportResult(written, written, 0, out)
+    log.debug("exported %d of %d articles to %s (%s), %d skipped", result.written, result.rows, out, fmt,
+             result.skipped)
+    return result
+
+
+def _article(row: dict[str, Any]) -> Article:
+    return Article(
+        source=row["source"], article_id=row["article_id"], url=row["url"], canonical_url=row["canonical_url"],
+        title=row["title"], paragraphs=tuple(row["body"].split("\n")), published_at=row["published_at"],
+        language=row["language"],
+    )
+
+
+def corpus_path(out: Path, source: str, day: date, article_id: str) -> Path:
+    """Where one article goes in a corpus export: <out>/<source>/<YYYY-MM-DD>/<article-id>.txt."""
+    if "/" in article_id or article_id in ("", ".", ".."):
+        raise ValueError(f"article id {article_id!r} cannot be a file name")
+    return out / source / day.isoformat() / f"{article_id}.txt"
+
+
+def write_corpus(rows: Iterator[tuple[Any, ...]], out: Path, tz: ZoneInfo,
+                 progress: Progress | None = None) -> ExportResult:
+    """One corpus-format file per article; articles without a date or with unusable text are skipped (logged)."""
+    names = (*COLUMNS, "published_date")
+    seen = written = skipped = 0
+    made: set[Path] = set()
+    for raw in rows:
+        seen += 1
+        row = dict(zip(names, raw, strict=True))
+        try:
+            text = to_corpus(_article(row), tz)
+            path = corpus_path(out, row["source"], row["published_at"].astimezone(tz).date(), row["article_id"])
+        except ValueError as exc:
+            skipped += 1
+            log.warning("skipping %s/%s: %s", row["source"], row["article_id"], exc)
+            continue
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_bytes(text.encode("utf-8"))
+        written += 1
+        if progress and seen % FETCH_ROWS == 0:
+            progress(seen)
+    if progress:
+        progress(seen)
+    return ExportResult(seen, written, skipped, out)
+
+
+def write_jsonl(rows: Iterator[tuple[Any, ...]], out: Path, progress: Progress | None = None) -> ExportResult:
+    """One JSON object per line (every column), written to a temporary name and renamed when complete."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    count = 0
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+            for (doc,) in rows:
+                handle.write(doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False))
+                handle.write("\n")
+                count += 1
+                if progress and count % FETCH_ROWS == 0:
+                    progress(count)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    if progress:
+        progress(count)
+    return ExportResult(count, count, 0, out)

@@ -1,0 +1,1 @@
+"""The pipeline steps and what runs them (ingest, backfill, re-extraction)."""

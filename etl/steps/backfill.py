@@ -1,0 +1,290 @@
+"""Backfill a date range of one source without a scheduler: the same steps as `pipeline.ingest_day`, per day,
+resumable.
+
+Reads (through Settings): DATABASE_URL, the S3 settings, NEWSARCHIVE_STATE_DIR and everything the pipeline
+steps read. The job and its days live in `backfill_jobs` / `backfill_days`: running the same request again
+resumes the open job, skips the days it finished and continues an interrupted day at the step where it stopped
+(a crawled run is archived, an archived one extracted, ...), so nothing is fetched or archived twice. Only one
+process works on a job at a time (a PostgreSQL advisory lock). A failing day is recorded and the next day runs;
+the job stays open until every day is done, so running it again retries the failed days only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TextIO
+
+import psycopg2
+
+from etl.cli.progress import ArticleWatcher, DayProgress
+from etl.core.config import Settings
+from etl.core.errors import PipelineError, UserError
+from etl.sources import get_source
+from etl.steps import pipeline
+from etl.store import coverage, health, runs
+from etl.store.db import raw_connection
+
+log = logging.getLogger(__name__)
+
+STEPS = ("crawl", "archive", "extract", "load")
+_LOCK_CLASS = 74_016  # pg_try_advisory_lock(class, job id)
+StepHook = Callable[[date, str, int], None]
+
+
+@dataclass(frozen=True)
+class BackfillRequest:
+    """What `newsarchive backfill` was asked to do."""
+
+    source: str
+    start: date
+    end: date
+    only_gaps: bool = False
+    refetch: bool = False
+
+    def days(self) -> list[date]:
+        """Every day of [start, end]."""
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+@dataclass
+class BackfillResult:
+    """What one invocation did."""
+
+    job_id: int
+    resumed: bool
+    done: list[date] = field(default_factory=list)
+    skipped: list[date] = field(default_factory=list)
+    failed: dict[date, str] = field(default_factory=dict)
+    unhealthy: dict[date, str] = field(default_factory=dict)
+    seconds: dict[date, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "job_id": self.job_id, "resumed": self.resumed, "done": [d.isoformat() for d in self.done],
+            "skipped": [d.isoformat() for d in self.skipped],
+            "failed": {d.isoformat(): m for d, m in self.failed.items()},
+            "unhealthy": {d.isoformat(): m for d, m in self.unhealthy.items()},
+            "seconds": {d.isoformat(): round(s, 2) for d, s in self.seconds.items()},
+        }
+
+
+def validate(request: BackfillRequest, today: date) -> None:
+    """Refuse ranges that cannot be backfilled (end before start, days that have not ended)."""
+    get_source(request.source)
+    if request.end < request.start:
+        raise UserError(f"--end {request.end} is before --start {request.start}")
+    if request.end >= today:
+        raise UserError(f"--end {request.end} has not ended yet (today is {today}); backfill past days only")
+
+
+def open_job(database_url: str, request: BackfillRequest) -> tuple[int, bool]:
+    """Return (job id, resumed): the open job with the same arguments, or a new one with its day list."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT id FROM backfill_jobs WHERE source = %s AND start_day = %s AND end_day = %s
+                      AND only_gaps = %s AND refetch = %s AND status = 'open'""",
+            (request.source, request.start, request.end, request.only_gaps, request.refetch),
+        )
+        row = cur.fetchone()
+        if row is not None:
+            return int(row[0]), True
+    gaps = set(coverage.incomplete_days(database_url, request.source, request.start, request.end)) \
+        if request.only_gaps else None
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO backfill_jobs (source, start_day, end_day, only_gaps, refetch)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (source, start_day, end_day, only_gaps, refetch) WHERE status = 'open' DO NOTHING
+               RETURNING id""",
+            (request.source, request.start, request.end, request.only_gaps, request.refetch),
+        )
+        row = cur.fetchone()
+        if row is None:
+            raise UserError("another process created the same backfill job just now; run the command again")
+        job_id = int(row[0])
+        for day in request.days():
+            status = "skipped" if gaps is not None and day not in gaps else "pending"
+            cur.execute("INSERT INTO backfill_days (job_id, day, status) VALUES (%s, %s, %s)", (job_id, day, status))
+    return job_id, False
+
+
+def _job_days(database_url: str, job_id: int) -> list[tuple[date, str, int | None]]:
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT day, status, crawl_run_id FROM backfill_days WHERE job_id = %s ORDER BY day", (job_id,))
+        return [(row[0], row[1], row[2]) for row in cur.fetchall()]
+
+
+def _set_day(database_url: str, job_id: int, day: date, **values: Any) -> None:
+    names = [name for name in ("status", "crawl_run_id", "error", "seconds") if name in values]
+    assignments = ", ".join(f"{name} = %s" for name in names)  # names from the fixed tuple above
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(f"UPDATE backfill_days SET {assignments}, updated_at = now() WHERE job_id = %s AND day = %s",
+                    [values[n] for n in names] + [job_id, day])
+
+
+def _abandon_interrupted_crawls(database_url: str, job_id: int, source: str, day: date) -> None:
+    """Runs of this day left in `crawling` by an interrupted backfill process are marked failed."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """UPDATE crawl_runs r SET status = 'failed', finished_at = now(),
+                      error = 'crawl interrupted (backfill stopped); the day was crawled again'
+               FROM backfill_days d
+               WHERE d.job_id = %s AND d.day = %s AND r.source = %s AND r.partition_date = d.day
+                 AND r.status = 'crawling' AND r.trigger = 'backfill' AND r.started_at >= d.updated_at""",
+            (job_id, day, source),
+        )
+
+
+def next_step(run: runs.Run, archived: bool) -> str | None:
+    """The first step the run still needs, judged by what it left behind (None when it is loaded)."""
+    if run.status == "loaded":
+        return None
+    if "staged_key" in run.counts:
+        return "load"
+    if archived:
+        return "extract"
+    if "warc_key" in run.counts:
+        return "archive"
+    return "crawl"
+
+
+class _Job:
+    """One invocation working on one job (holds the job's advisory lock)."""
+
+    def __init__(self, settings: Settings, request: BackfillRequest, job_id: int, progress: DayProgress | None,
+                 on_step: StepHook | None) -> None:
+        self.settings = settings
+        self.url = settings.require_database_url()
+        self.request = request
+        self.job_id = job_id
+        self.progress = progress
+        self.on_step = on_step
+        self.source = get_source(request.source)
+
+    def _step(self, name: str, articles: str = "") -> None:
+        if self.progress:
+            self.progress.set_step(name, articles)
+
+    def _after(self, day: date, step: str, run_id: int) -> None:
+        if self.on_step:
+            self.on_step(day, step, run_id)
+
+    def _crawl(self, day: date) -> int:
+        self._step("crawl")
+        _abandon_interrupted_crawls(self.url, self.job_id, self.request.source, day)
+        _set_day(self.url, self.job_id, day, status="running")
+        if self.progress is None:
+            return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
+                                  trigger="backfill")
+        with ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress):
+            return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
+                                  trigger="backfill")
+
+    def run_day(self, day: date, run_id: int | None) -> dict[str, Any]:
+        """Bring one day from wherever it stopped to loaded; return the run summary."""
+        run = runs.get_run(self.url, run_id) if run_id is not None else None
+        if run is not None and run.status == "crawling":
+            run = None  # its crawl was interrupted: nothing reached S3, crawl again
+        step = next_step(run, runs.archive_of(self.url, run.id) is not None) if run else "crawl"
+        if step == "crawl" or run is None:
+            run_id = self._crawl(day)
+            _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+            self._after(day, "crawl", run_id)
+            step = "archive"
+        else:
+            _set_day(self.url, self.job_id, day, status="running")
+        assert run_id is not None
+        if step == "archive":
+            self._step("archive")
+            pipeline.archive_run(self.settings, run_id)
+            self._after(day, "archive", run_id)
+            step = "extract"
+        if step == "extract":
+            self._step("extract")
+            out = pipeline.extract_run(self.settings, run_id)
+            self._step("extract", f"{out['extracted']} extracted, {out['extract_errors']} not extractable")
+            self._after(day, "extract", run_id)
+            step = "load"
+        if step == "load":
+            self._step("load")
+            pipeline.load_run(self.settings, run_id)
+            self._after(day, "load", run_id)
+        return pipeline.summarize(self.settings, run_id)
+
+
+def _try_lock(database_url: str, job_id: int) -> Any:
+    conn = psycopg2.connect(database_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (_LOCK_CLASS, job_id))
+        row = cur.fetchone()
+    if not row or not row[0]:
+        conn.close()
+        raise UserError(f"backfill job {job_id} is being run by another process; wait for it or stop it")
+    return conn
+
+
+def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None = None,
+        on_step: StepHook | None = None) -> BackfillResult:
+    """Run (or resume) the backfill; progress goes to `stream` (None: no progress output)."""
+    url = settings.require_database_url()
+    job_id, resumed = open_job(url, request)
+    lock = _try_lock(url, job_id)
+    result = BackfillResult(job_id=job_id, resumed=resumed)
+    try:
+        days = _job_days(url, job_id)
+        progress = DayProgress(stream, len(days), f"backfill {request.source}") if stream else None
+        job = _Job(settings, request, job_id, progress, on_step)
+        log.info("backfill job %s (%s) for %s %s..%s: %d days", job_id, "resumed" if resumed else "new",
+                 request.source, request.start, request.end, len(days))
+        for index, (day, status, run_id) in enumerate(days):
+            if progress:
+                progress.start_day(index, day)
+            if status in ("done", "skipped"):
+                (result.done if status == "done" else result.skipped).append(day)
+                if progress:
+                    progress.finish_day(status if status == "skipped" else "done earlier")
+                continue
+            began = time.monotonic()
+            try:
+                summary = job.run_day(day, run_id)
+            except PipelineError as exc:
+                message = str(exc).splitlines()[0]
+                _set_day(url, job_id, day, status="failed", error=message[:2000])
+                result.failed[day] = message
+                log.error("backfill %s %s failed: %s", request.source, day, message)
+                if progress:
+                    progress.finish_day(f"failed: {message[:120]}")
+                continue
+            seconds = time.monotonic() - began
+            _set_day(url, job_id, day, status="done", error=None, seconds=seconds)
+            result.done.append(day)
+            result.seconds[day] = seconds
+            verdict = health.check_day(settings, request.source, day)
+            if not verdict.healthy:
+                result.unhealthy[day] = verdict.message
+            if progress:
+                new = summary.get("loaded_new", 0)
+                progress.finish_day(f"done in {seconds:.1f} s: {new} new articles"
+                                    + ("" if verdict.healthy else f" | UNHEALTHY {verdict.message}"))
+        if not result.failed:
+            with raw_connection(url) as conn, conn.cursor() as cur:
+                cur.execute("UPDATE backfill_jobs SET status = 'done', finished_at = now(), updated_at = now() "
+                            "WHERE id = %s", (job_id,))
+        else:
+            with raw_connection(url) as conn, conn.cursor() as cur:
+                cur.execute("UPDATE backfill_jobs SET updated_at = now() WHERE id = %s", (job_id,))
+    finally:
+        lock.close()
+    return result
+
+
+def default_stream() -> TextIO:
+    """Where the CLI draws progress: stderr."""
+    return sys.stderr

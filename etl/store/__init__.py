@@ -1,0 +1,1 @@
+"""Storage: PostgreSQL and S3 access, the WARC archive, runs, loading, the near-dup index, coverage, health."""

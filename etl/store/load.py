@@ -1,0 +1,189 @@
+"""Load staged articles: COPY into a temporary table, then `INSERT ... ON CONFLICT`, in one transaction.
+
+Reads DATABASE_URL (passed in). Within the same transaction: article versions are kept, exact duplicates are
+linked to their original, and the crawl run gets its load counts. Loading the same rows twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from etl.store.db import raw_connection
+from etl.transform.dedup import relink_exact
+
+log = logging.getLogger(__name__)
+
+# Column order of the staging table and of the COPY stream.
+STAGED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "text"), ("article_id", "text"), ("url", "text"), ("canonical_url", "text"),
+    ("language", "text"), ("title", "text"), ("published_at", "timestamptz"), ("published_raw", "text"),
+    ("modified_at", "timestamptz"), ("body", "text"), ("dateline_place", "text"), ("author", "text"),
+    ("tags", "jsonb"), ("image_url", "text"), ("content_hash", "text"), ("warc_key", "text"),
+    ("warc_offset", "bigint"), ("warc_record_id", "text"), ("extractor_version", "text"),
+    ("extraction", "jsonb"), ("fetched_at", "timestamptz"), ("crawl_run_id", "bigint"),
+    # Text quality (etl/transform/quality.py, migration 0002).
+    ("detected_language", "text"), ("language_shares", "jsonb"), ("script", "text"), ("normalized_body", "text"),
+    ("boilerplate_removed", "jsonb"),
+)
+
+_CREATE_STAGE = (
+    "CREATE TEMPORARY TABLE staged_articles ("
+    + ", ".join(f"{name} {kind}" for name, kind in STAGED_COLUMNS)
+    + ") ON COMMIT DROP"
+)
+_COPY = f"COPY staged_articles ({', '.join(n for n, _ in STAGED_COLUMNS)}) FROM STDIN"
+
+# One row per natural key (the latest fetch wins) so ON CONFLICT never meets the same row twice.
+_DEDUP_STAGE = """
+CREATE TEMPORARY TABLE batch ON COMMIT DROP AS
+SELECT DISTINCT ON (source, article_id) *
+FROM staged_articles
+ORDER BY source, article_id, fetched_at DESC, warc_offset DESC
+"""
+
+_PRIOR = """
+CREATE TEMPORARY TABLE prior ON COMMIT DROP AS
+SELECT a.id, a.content_hash FROM articles a JOIN batch b USING (source, article_id)
+"""
+
+_UPSERT = """
+INSERT INTO articles AS a (
+    source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
+    dateline_place, author, tags, image_url, content_hash, warc_key, warc_offset, warc_record_id,
+    extractor_version, extraction, crawl_run_id, first_seen_at, last_seen_at, updated_at,
+    detected_language, language_shares, script, normalized_body, boilerplate_removed)
+SELECT source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
+       dateline_place, author, ARRAY(SELECT jsonb_array_elements_text(tags)), image_url, content_hash, warc_key,
+       warc_offset, warc_record_id, extractor_version, extraction, crawl_run_id, fetched_at, fetched_at, now(),
+       detected_language, language_shares, script, normalized_body, boilerplate_removed
+FROM batch
+ON CONFLICT (source, article_id) DO UPDATE SET
+    url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, language = EXCLUDED.language,
+    title = EXCLUDED.title, published_at = EXCLUDED.published_at, published_raw = EXCLUDED.published_raw,
+    modified_at = EXCLUDED.modified_at, body = EXCLUDED.body, dateline_place = EXCLUDED.dateline_place,
+    author = EXCLUDED.author, tags = EXCLUDED.tags, image_url = EXCLUDED.image_url,
+    content_hash = EXCLUDED.content_hash, warc_key = EXCLUDED.warc_key, warc_offset = EXCLUDED.warc_offset,
+    warc_record_id = EXCLUDED.warc_record_id, extractor_version = EXCLUDED.extractor_version,
+    extraction = EXCLUDED.extraction, crawl_run_id = EXCLUDED.crawl_run_id,
+    detected_language = EXCLUDED.detected_language, language_shares = EXCLUDED.language_shares,
+    script = EXCLUDED.script, normalized_body = EXCLUDED.normalized_body,
+    boilerplate_removed = EXCLUDED.boilerplate_removed,
+    last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at), updated_at = now()
+WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+   OR a.extractor_version IS DISTINCT FROM EXCLUDED.extractor_version
+   OR a.title IS DISTINCT FROM EXCLUDED.title
+   OR a.published_at IS DISTINCT FROM EXCLUDED.published_at
+   OR a.author IS DISTINCT FROM EXCLUDED.author
+   OR a.tags IS DISTINCT FROM EXCLUDED.tags
+   OR a.normalized_body IS DISTINCT FROM EXCLUDED.normalized_body
+   OR a.detected_language IS DISTINCT FROM EXCLUDED.detected_language
+RETURNING a.id, (xmax = 0) AS inserted
+"""
+
+_TOUCH_UNCHANGED = """
+UPDATE articles a SET last_seen_at = b.fetched_at
+FROM batch b
+WHERE a.source = b.source AND a.article_id = b.article_id AND a.last_seen_at < b.fetched_at
+"""
+
+_VERSIONS = """
+INSERT INTO article_versions AS v (
+    article_pk, content_hash, title, body, published_at, modified_at, warc_key, warc_offset, extractor_version,
+    crawl_run_id, first_seen_at, last_seen_at)
+SELECT a.id, b.content_hash, b.title, b.body, b.published_at, b.modified_at, b.warc_key, b.warc_offset,
+       b.extractor_version, b.crawl_run_id, b.fetched_at, b.fetched_at
+FROM batch b JOIN articles a USING (source, article_id)
+ON CONFLICT (article_pk, content_hash) DO UPDATE SET
+    last_seen_at = GREATEST(v.last_seen_at, EXCLUDED.last_seen_at)
+WHERE v.last_seen_at < EXCLUDED.last_seen_at
+RETURNING (xmax = 0) AS inserted
+"""
+
+_ALIASES = """
+INSERT INTO article_aliases (url, article_pk, first_seen_at)
+SELECT DISTINCT ON (s.url) s.url, a.id, s.fetched_at
+FROM staged_articles s JOIN articles a USING (source, article_id)
+WHERE s.url <> a.canonical_url
+ON CONFLICT (url) DO NOTHING
+"""
+
+_BATCH_DUPLICATES = """
+SELECT count(*) FROM articles a JOIN batch b USING (source, article_id) WHERE a.duplicate_of IS NOT NULL
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one load changed."""
+
+    staged: int
+    new: int
+    updated: int
+    unchanged: int
+    new_versions: int
+    duplicates: int
+
+    def as_counts(self) -> dict[str, int]:
+        """The counts stored on the crawl run."""
+        return {"loaded_new": self.new, "loaded_updated": self.updated, "unchanged": self.unchanged,
+                "duplicates": self.duplicates, "new_versions": self.new_versions, "staged": self.staged}
+
+
+def _copy_value(value: Any, kind: str) -> str:
+    if value is None:
+        return r"\N"
+    if kind == "jsonb":
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return (text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+
+
+def copy_stream(rows: Iterable[Mapping[str, Any]]) -> io.StringIO:
+    """Encode rows as PostgreSQL COPY text format in STAGED_COLUMNS order."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_value(row.get(name), kind) for name, kind in STAGED_COLUMNS))
+        buffer.write("\n")
+    buffer.seek(0)
+    return buffer
+
+
+def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int | None = None) -> LoadResult:
+    """Upsert staged rows, keep versions, relink exact duplicates and (if given) record counts on the run."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(_CREATE_STAGE)
+        cur.copy_expert(_COPY, copy_stream(rows))
+        cur.execute(_DEDUP_STAGE)
+        cur.execute(_PRIOR)
+        cur.execute(_UPSERT)
+        changed = cur.fetchall()
+        new = sum(1 for _, inserted in changed if inserted)
+        updated = len(changed) - new
+        cur.execute(_TOUCH_UNCHANGED)
+        cur.execute(_VERSIONS)
+        new_versions = sum(1 for (inserted,) in cur.fetchall() if inserted)
+        cur.execute(_ALIASES)
+        cur.execute("SELECT DISTINCT content_hash FROM batch UNION SELECT content_hash FROM prior")
+        relink_exact(cur, [h for (h,) in cur.fetchall()])
+        cur.execute("SELECT count(*) FROM batch")
+        batch_size = int(cur.fetchone()[0])
+        cur.execute(_BATCH_DUPLICATES)
+        duplicates = int(cur.fetchone()[0])
+        result = LoadResult(len(rows), new, updated, batch_size - len(changed), new_versions, duplicates)
+        if run_id is not None:
+            counts = result.as_counts()
+            cur.execute(
+                """UPDATE crawl_runs SET loaded_new = %s, loaded_updated = %s, unchanged = %s, duplicates = %s,
+                          status = 'loaded', error = NULL, finished_at = now(), counts = counts || %s::jsonb
+                   WHERE id = %s""",
+                (new, updated, result.unchanged, duplicates, json.dumps(counts), run_id),
+            )
+    log.info("loaded %d staged rows: %d new, %d updated, %d unchanged, %d new versions, %d duplicates",
+             result.staged, new, updated, result.unchanged, new_versions, duplicates)
+    return result

@@ -1,0 +1,135 @@
+"""The `crawl_runs` and `raw_archives` tables: create a run, move it through its states, record archives.
+
+Reads DATABASE_URL (passed in). Values always travel as query parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from etl.store.db import raw_connection
+
+log = logging.getLogger(__name__)
+
+COUNT_COLUMNS = (
+    "discovered", "fetched", "skipped_known", "blocked", "failed", "non_article", "extracted",
+    "extract_errors", "fallback_used", "loaded_new", "loaded_updated", "unchanged", "duplicates",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A crawl run as stored."""
+
+    id: int
+    run_key: str
+    source: str
+    partition_date: date
+    interval_start: datetime
+    interval_end: datetime
+    status: str
+    refetch: bool
+    counts: dict[str, Any]
+
+
+def new_run_key(source: str, day: date) -> str:
+    """A unique, sortable key for one crawl attempt: `<source>-<YYYYMMDD>-<UTC start>-<random>`."""
+    started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{source}-{day:%Y%m%d}-{started}-{secrets.token_hex(3)}"
+
+
+def create_run(database_url: str, source: str, day: date, start: datetime, end: datetime, *,
+               refetch: bool, trigger: str, airflow_run_id: str | None = None) -> Run:
+    """Insert a run in state `crawling` and return it."""
+    run_key = new_run_key(source, day)
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO crawl_runs (run_key, source, partition_date, interval_start, interval_end, refetch,
+                                       trigger, airflow_run_id)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+            (run_key, source, day, start, end, refetch, trigger, airflow_run_id),
+        )
+        row = cur.fetchone()
+    assert row is not None
+    log.info("crawl run %s (id %s) for %s %s", run_key, row[0], source, day)
+    return get_run(database_url, int(row[0]))
+
+
+def get_run(database_url: str, run_id: int) -> Run:
+    """Load a run by id."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT id, run_key, source, partition_date, interval_start, interval_end, status, refetch, counts
+               FROM crawl_runs WHERE id = %s""",
+            (run_id,),
+        )
+        row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no crawl run with id {run_id}")
+    return Run(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), dict(row[8] or {}))
+
+
+def update_run(database_url: str, run_id: int, *, status: str | None = None, error: str | None = None,
+               counts: dict[str, Any] | None = None, finished: bool = False) -> None:
+    """Set a run's status, error, count columns (known names) and merge extra counts into `counts` jsonb."""
+    counts = dict(counts or {})
+    columns = {name: int(counts[name]) for name in COUNT_COLUMNS if name in counts}
+    assignments = [f"{name} = %s" for name in columns]  # names come from COUNT_COLUMNS, never from input
+    params: list[Any] = list(columns.values())
+    if status is not None:
+        assignments.append("status = %s")
+        params.append(status)
+    if error is not None or status not in (None, "failed"):
+        assignments.append("error = %s")
+        params.append(error)
+    if finished:
+        assignments.append("finished_at = now()")
+    assignments.append("counts = counts || %s::jsonb")
+    params.append(json.dumps(counts, sort_keys=True, default=str))
+    params.append(run_id)
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(f"UPDATE crawl_runs SET {', '.join(assignments)} WHERE id = %s", params)
+
+
+def fail_run(database_url: str, run_id: int, message: str) -> None:
+    """Mark a run failed with its error message (best effort: the original error is what matters)."""
+    try:
+        update_run(database_url, run_id, status="failed", error=message[:2000], finished=True)
+    except Exception:
+        log.exception("could not record the failure of crawl run %s", run_id)
+
+
+def record_archive(database_url: str, run_id: int, warc_key: str, manifest_key: str, sha256: str, size: int,
+                   record_count: int, response_count: int) -> None:
+    """Insert the run's `raw_archives` row (idempotent) and mark the run archived."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO raw_archives (crawl_run_id, s3_key, manifest_key, sha256, size_bytes, record_count,
+                                         response_count)
+               VALUES (%s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (crawl_run_id) DO NOTHING""",
+            (run_id, warc_key, manifest_key, sha256, size, record_count, response_count),
+        )
+        cur.execute("UPDATE crawl_runs SET status = 'archived', error = NULL WHERE id = %s", (run_id,))
+
+
+def archive_of(database_url: str, run_id: int) -> tuple[str, str, str, int] | None:
+    """The run's (warc key, manifest key, sha256, size), or None when it was not archived."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT s3_key, manifest_key, sha256, size_bytes FROM raw_archives WHERE crawl_run_id = %s", (run_id,)
+        )
+        row = cur.fetchone()
+    return (row[0], row[1], row[2].strip(), int(row[3])) if row else None
+
+
+def known_article_ids(database_url: str, source: str) -> list[str]:
+    """Article ids of a source that are already loaded (the spider skips them unless refetching)."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT article_id FROM articles WHERE source = %s ORDER BY article_id", (source,))
+        return [row[0] for row in cur.fetchall()]

@@ -1,0 +1,1 @@
+"""Text processing: cleaning, normalization, language, quality, hashing, MinHash."""

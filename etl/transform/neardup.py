@@ -1,0 +1,99 @@
+"""Near-duplicate detection maths: word shingles of the normalized text, MinHash signatures, LSH bands.
+
+Pure functions (no database): `etl.store.neardup_link` persists signatures and bands in PostgreSQL and links
+articles. Shingle size, permutations, bands and the similarity threshold were chosen by measurement on the
+Kazakh evaluation set (docs/dedup.md, tests/dedup_eval/). Reads no settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE_WORDS = 2  # word bigrams: Kazakh words carry many suffixes, so longer n-grams break on light edits
+NUM_PERM = 128
+BANDS = 64
+ROWS = NUM_PERM // BANDS  # 2 rows per band
+# A candidate must share at least this many bands: a pair at Jaccard 0.33 does with probability 0.976, at 0.4
+# with 0.999, while unrelated articles (Jaccard ~0.01-0.05) almost never do, so candidates stay few as the
+# archive grows (measured in docs/dedup.md).
+MIN_SHARED_BANDS = 3
+SEED = 20260101
+THRESHOLD = 0.25  # exact Jaccard of the shingle sets at or above which two articles are near-duplicates
+PARAMS = f"w{SHINGLE_WORDS}-p{NUM_PERM}-b{BANDS}-s{SEED}"  # stored with every signature
+
+_TOKEN = re.compile(r"\w+")
+# One MinHash object's permutations, reused: building them is the costly part of a MinHash.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+
+
+def tokens(normalized: str) -> list[str]:
+    """The word tokens (letters and digits) of a normalized text."""
+    return _TOKEN.findall(normalized)
+
+
+def shingles(normalized: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """Word n-grams of the normalized text; a text shorter than `size` words is one shingle."""
+    words = tokens(normalized)
+    if len(words) <= size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def signature(items: Iterable[str]) -> np.ndarray:
+    """The MinHash signature (NUM_PERM uint32 values) of a shingle set."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme="affine32")
+    minhash.update_batch([item.encode("utf-8") for item in items])
+    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+def band_buckets(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit bucket per band (index = band number), a hash of that band's rows."""
+    raw = np.ascontiguousarray(sig, dtype=np.uint32)
+    return [
+        int.from_bytes(hashlib.blake2b(raw[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8).digest(),
+                       "little", signed=True)
+        for band in range(BANDS)
+    ]
+
+
+def jaccard(left: set[str], right: set[str]) -> float:
+    """Exact Jaccard similarity of two shingle sets (0 for two empty sets)."""
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def estimated_jaccard(left: np.ndarray, right: np.ndarray) -> float:
+    """The MinHash estimate of Jaccard similarity from two signatures."""
+    return float(np.count_nonzero(left == right)) / NUM_PERM
+
+
+@dataclass
+class MemoryIndex:
+    """An in-memory LSH index over band buckets (evaluation and benchmarks; production uses PostgreSQL)."""
+
+    buckets: dict[tuple[int, int], list[int]]
+
+    @classmethod
+    def empty(cls) -> MemoryIndex:
+        """A new, empty index."""
+        return cls({})
+
+    def add(self, key: int, buckets: list[int]) -> None:
+        """Index `key` under its band buckets."""
+        for band, bucket in enumerate(buckets):
+            self.buckets.setdefault((band, bucket), []).append(key)
+
+    def candidates(self, buckets: list[int], min_shared: int = MIN_SHARED_BANDS) -> set[int]:
+        """Keys sharing at least `min_shared` band buckets."""
+        shared: dict[int, int] = {}
+        for band, bucket in enumerate(buckets):
+            for key in self.buckets.get((band, bucket), ()):
+                shared[key] = shared.get(key, 0) + 1
+        return {key for key, count in shared.items() if count >= min_shared}
