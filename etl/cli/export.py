@@ -1,6 +1,7 @@
 """`newsarchive export --format corpus|jsonl|parquet -o PATH`: stream articles out of the archive.
 
-Reads DATABASE_URL and NEWSARCHIVE_TIMEZONE through Settings (or the running embedded PostgreSQL).
+Reads DATABASE_URL and NEWSARCHIVE_TIMEZONE through Settings (in local mode resolved by the CLI entry
+from the running embedded PostgreSQL).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Run the export, with progress on stderr."""
     from etl.core.errors import UserError
-    from etl.dev.services.manager import resolve_settings
     from etl.read.export import ExportFilter, export
 
     if args.since and args.until and args.since > args.until:
@@ -51,7 +51,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     flt = ExportFilter(source=args.source, since=args.since, until=args.until, language=args.lang,
                        include_duplicates=args.include_duplicates)
-    result = export(resolve_settings(settings).require_database_url(), args.format, Path(args.output), flt,
+    result = export(settings.require_database_url(), args.format, Path(args.output), flt,
                     settings.timezone, force=args.force, progress=progress)
     sys.stderr.write("\n")
     skipped = f", {result.skipped} skipped (no date or unusable text)" if result.skipped else ""

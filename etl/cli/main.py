@@ -17,6 +17,7 @@ from pathlib import Path
 from etl.cli.args import date_arg
 from etl.core.config import Settings, load_settings
 from etl.core.errors import PipelineError, UserError
+from etl.dev.services.manager import resolve_settings as local_mode
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -175,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         handler: Handler = args.handler
-        return handler(args, settings)
+        return handler(args, settings if args.command == "services" else local_mode(settings))
     except UserError as exc:
         sys.stderr.write(f"newsarchive: error: {exc}\n")
         return 2

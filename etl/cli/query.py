@@ -1,6 +1,7 @@
 """`newsarchive query "SELECT ..."`: run SQL as the read-only role and print a table, CSV or JSON.
 
-Reads DATABASE_URL through Settings (or the running embedded PostgreSQL).
+Reads DATABASE_URL through Settings (in local mode resolved by the CLI entry
+from the running embedded PostgreSQL).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     """Run the query and print its result."""
-    from etl.dev.services.manager import resolve_settings
     from etl.read.query import parse_params, query_parameters, read_query_file, run_query, write_result
 
     if bool(args.sql) == bool(args.file):
@@ -38,6 +38,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     sql = read_query_file(Path(args.file)) if args.file else args.sql
     params = parse_params(args.param)
     use_params = bool(params) or bool(query_parameters(sql))
-    result = run_query(resolve_settings(settings).require_database_url(), sql, params if use_params else None)
+    result = run_query(settings.require_database_url(), sql, params if use_params else None)
     write_result(result, sys.stdout, args.format)
     return 0

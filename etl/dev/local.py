@@ -1,8 +1,9 @@
 """Local (embedded) runs: the environment that wires Airflow and Scrapy subprocesses to the embedded services
 and the replay site, and the Airflow home under the state directory.
 
-Reads (through Settings): NEWSARCHIVE_STATE_DIR, DATABASE_URL, S3_* and AWS_* (as resolved from the running
-embedded services), NEWSARCHIVE_HOST_OVERRIDES (replaced by the replay site's address when one is given).
+Reads (through the Settings it is given, resolved from the running embedded services): NEWSARCHIVE_STATE_DIR,
+DATABASE_URL, S3_* and AWS_*, NEWSARCHIVE_TIMEZONE; NEWSARCHIVE_HOST_OVERRIDES is replaced by the replay site's
+address when one is given. Child processes read everything else from the environment they inherit.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ def airflow_home(settings: Settings) -> Path:
 
 
 def local_env(settings: Settings, replay_url: str | None = None, *, download_delay: float | None = None) -> dict[str, str]:
-    """Environment for child processes: the resolved service URLs, the replay overrides and Airflow's home."""
+    """Environment for child processes: the resolved service URLs, the replay overrides and Airflow's home.
+
+    The children (Airflow, its DAG tasks) read only `load_settings()`: the service URLs the embedded servers
+    were resolved to are written out here, so nothing downstream looks at pid files.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     values = {
         "DATABASE_URL": settings.database_url,
@@ -45,14 +50,14 @@ def local_env(settings: Settings, replay_url: str | None = None, *, download_del
         "NEWSARCHIVE_DOWNLOAD_DELAY": None if download_delay is None else str(download_delay),
         # The replay site is local: no pause after its deliberate challenge page.
         "NEWSARCHIVE_BLOCK_BACKOFF": "0" if replay_url else None,
-        "NEWSARCHIVE_TASK_RETRIES": os.environ.get("NEWSARCHIVE_TASK_RETRIES", "0" if replay_url else "3"),
+        "NEWSARCHIVE_TASK_RETRIES": "0" if replay_url else None,
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": "8080",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Almaty",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": settings.timezone.key,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         # Airflow standalone starts its components as `airflow ...` found on PATH.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
