@@ -12,6 +12,7 @@ from pathlib import Path
 
 from etl.core.config import Settings
 from etl.core.errors import UserError
+from etl.read.query import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("-f", "--file", help="read the SQL from this file instead (e.g. sql/queries/articles_of_day.sql)")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="value for a %%(NAME)s placeholder (repeatable); passed as a query parameter")
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     parser.set_defaults(handler=cmd_query)
 
 
