@@ -57,12 +57,18 @@ DOWNLOADER_MIDDLEWARES = {
 
 
 def crawl_settings(settings: Settings, source: Source) -> dict[str, str]:
-    """The Scrapy settings of one crawl of `source` that come from `settings`, as `-s` values."""
+    """The Scrapy settings of one crawl of `source` that come from `settings`, as `-s` values.
+
+    DOWNLOAD_DELAY and AutoThrottle follow the effective delay (the override, else the source's own);
+    NEWSARCHIVE_DOWNLOAD_DELAY carries the override alone (empty: none) for the spider's per-host slots.
+    """
     delay = source.download_delay if settings.download_delay is None else settings.download_delay
     throttle = delay > 0 if settings.autothrottle is None else settings.autothrottle
     values: dict[str, object] = {
         "USER_AGENT": settings.user_agent,
         "DOWNLOAD_DELAY": delay,
+        # The spider gives each host of the source a download slot: the spec's delay, or this override.
+        "NEWSARCHIVE_DOWNLOAD_DELAY": "" if settings.download_delay is None else settings.download_delay,
         "AUTOTHROTTLE_ENABLED": throttle,
         "AUTOTHROTTLE_START_DELAY": max(delay, AUTOTHROTTLE_START_DELAY),
         "NEWSARCHIVE_HOST_OVERRIDES": ",".join(f"{host}={url}" for host, url in settings.host_overrides.items()),

@@ -70,6 +70,7 @@ def test_delay_override_and_autothrottle(
     seen = scrapy_settings(crawl_settings(settings, SOURCE))
     spec_delay = SOURCE.download_delay
     assert seen.getfloat("DOWNLOAD_DELAY") == (spec_delay if expected_delay is None else expected_delay)
+    assert seen.get("NEWSARCHIVE_DOWNLOAD_DELAY") == ("" if delay is None else str(delay))
     throttle = spec_delay > 0 if expected_throttle is None else expected_throttle
     assert seen.getbool("AUTOTHROTTLE_ENABLED") is throttle
 
