@@ -77,3 +77,9 @@ def airflow(args: list[str], env: dict[str, str], *, timeout: float = 1800) -> s
         tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
         raise PipelineError(f"`airflow {' '.join(args)}` failed (exit {result.returncode}):\n" + "\n".join(tail))
     return result
+
+
+def init_airflow(settings: Settings, env: dict[str, str]) -> None:
+    """Migrate the local Airflow metadata database and create the crawl pool (crawl_pool, crawl_pool_slots)."""
+    airflow(["db", "migrate"], env, timeout=300)  # the crawl tasks' pool must exist before they are scheduled
+    airflow(["pools", "set", settings.crawl_pool, str(settings.crawl_pool_slots), "crawls of news sites at once"], env)
