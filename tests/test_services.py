@@ -124,3 +124,21 @@ def test_cli_local_mode_finds_the_running_embedded_services(
     monkeypatch.setenv("NEWSARCHIVE_STATE_DIR", str(embedded.state_dir))
     assert main(["query", "SELECT 41 + 1 AS answer", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["answer", "42"]
+
+
+def test_local_env_hands_the_resolved_services_to_child_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local Airflow and its tasks read only load_settings(): every resolved service URL is in their env."""
+    from etl.dev.local import local_env
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    resolved = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5/newsarchive",
+                              "S3_ENDPOINT_URL": "http://127.0.0.1:6", "AWS_ACCESS_KEY_ID": "k",
+                              "AWS_SECRET_ACCESS_KEY": "s", "NEWSARCHIVE_TIMEZONE": "UTC"})
+    env = local_env(resolved, "http://127.0.0.1:7", download_delay=0)
+    child = load_settings(env)
+    for name in ("database_url", "s3_endpoint_url", "s3_bucket", "aws_access_key_id", "aws_secret_access_key",
+                 "state_dir", "timezone"):
+        assert getattr(child, name) == getattr(resolved, name), name
+    assert set(child.host_overrides.values()) == {"http://127.0.0.1:7"}
+    assert (child.download_delay, child.block_backoff, child.task_retries) == (0.0, 0.0, 0)
+    assert "AIRFLOW__CORE__EXECUTOR" not in env and env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "UTC"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from etl.core.config import Settings
 from etl.core.errors import PipelineError
+from etl.dev.services.manager import service_env
 from etl.sources import SOURCES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,13 +40,10 @@ def local_env(settings: Settings, replay_url: str | None = None, *, download_del
     were resolved to are written out here, so nothing downstream looks at pid files.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(service_env(settings))
     values = {
-        "DATABASE_URL": settings.database_url,
-        "S3_ENDPOINT_URL": settings.s3_endpoint_url,
-        "S3_BUCKET": settings.s3_bucket,
-        "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
-        "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
         "NEWSARCHIVE_STATE_DIR": str(settings.state_dir),
+        "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
         "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay_url) if replay_url else None,
         "NEWSARCHIVE_DOWNLOAD_DELAY": None if download_delay is None else str(download_delay),
         # The replay site is local: no pause after its deliberate challenge page.

@@ -154,8 +154,8 @@ def status(settings: Settings) -> list[ServiceStatus]:
     return result
 
 
-def export_lines(settings: Settings) -> list[str]:
-    """The `export ...` lines that point a shell at the running services."""
+def service_env(settings: Settings) -> dict[str, str]:
+    """The variables that point a process at the (resolved) services: URLs, bucket and keys that are set."""
     values = {
         "DATABASE_URL": settings.database_url,
         "S3_ENDPOINT_URL": settings.s3_endpoint_url,
@@ -163,7 +163,12 @@ def export_lines(settings: Settings) -> list[str]:
         "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
         "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
     }
-    return [f"export {name}={shlex.quote(value)}" for name, value in values.items() if value]
+    return {name: value for name, value in values.items() if value}
+
+
+def export_lines(settings: Settings) -> list[str]:
+    """The `export ...` lines that point a shell at the running services."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in service_env(settings).items()]
 
 
 @contextmanager
