@@ -17,7 +17,6 @@ from pathlib import Path
 from etl.cli.args import date_arg
 from etl.core.config import Settings, load_settings
 from etl.core.errors import PipelineError, UserError
-from etl.dev.services.manager import resolve_settings as local_mode
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -175,8 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        if args.command != "services":  # local mode: unset service URLs from the running embedded servers
+            from etl.dev.services.manager import resolve_settings
+
+            settings = resolve_settings(settings)
         handler: Handler = args.handler
-        return handler(args, settings if args.command == "services" else local_mode(settings))
+        return handler(args, settings)
     except UserError as exc:
         sys.stderr.write(f"newsarchive: error: {exc}\n")
         return 2
