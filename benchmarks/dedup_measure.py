@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from dedup_eval.corpus import build  # noqa: E402
 from dedup_eval.evaluate import normalized, truth  # noqa: E402
 
-from etl import neardup  # noqa: E402
+from etl.transform import neardup  # noqa: E402
 
 Shingler = Callable[[str], set[str]]
 
