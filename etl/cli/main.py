@@ -174,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        if args.command != "services":  # local mode: unset service URLs from the running embedded servers
+            from etl.dev.services.manager import resolve_settings
+
+            settings = resolve_settings(settings)
         handler: Handler = args.handler
         return handler(args, settings)
     except UserError as exc:

@@ -1,6 +1,7 @@
 """`newsarchive query "SELECT ..."`: run SQL as the read-only role and print a table, CSV or JSON.
 
-Reads DATABASE_URL through Settings (or the running embedded PostgreSQL).
+Reads DATABASE_URL through Settings (in local mode resolved by the CLI entry
+from the running embedded PostgreSQL).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from etl.core.config import Settings
 from etl.core.errors import UserError
+from etl.read.query import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,13 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("-f", "--file", help="read the SQL from this file instead (e.g. sql/queries/articles_of_day.sql)")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="value for a %%(NAME)s placeholder (repeatable); passed as a query parameter")
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--format", choices=FORMATS, default=FORMATS[0])
     parser.set_defaults(handler=cmd_query)
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     """Run the query and print its result."""
-    from etl.dev.services.manager import resolve_settings
     from etl.read.query import parse_params, query_parameters, read_query_file, run_query, write_result
 
     if bool(args.sql) == bool(args.file):
@@ -38,6 +39,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     sql = read_query_file(Path(args.file)) if args.file else args.sql
     params = parse_params(args.param)
     use_params = bool(params) or bool(query_parameters(sql))
-    result = run_query(resolve_settings(settings).require_database_url(), sql, params if use_params else None)
+    result = run_query(settings.require_database_url(), sql, params if use_params else None)
     write_result(result, sys.stdout, args.format)
     return 0

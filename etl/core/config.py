@@ -199,6 +199,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"NEWSARCHIVE_TIMEZONE {tz_name!r} is not a known time zone") from None
     state_dir = Path(env.get("NEWSARCHIVE_STATE_DIR", "").strip() or DEFAULT_STATE_DIR).expanduser().absolute()
+    user_agent = env.get("NEWSARCHIVE_USER_AGENT", "").strip() or DEFAULT_USER_AGENT
+    if not re.fullmatch(r"[ -~]+", user_agent):  # an HTTP header value: printable ASCII, one line
+        raise SettingsError(f"NEWSARCHIVE_USER_AGENT must be printable ASCII on one line, got {user_agent!r}")
 
     return Settings(
         database_url=_url(env, "DATABASE_URL", ("postgresql", "postgresql+psycopg2", "postgres")),
@@ -210,7 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         state_dir=state_dir,
         timezone=timezone,
         host_overrides=MappingProxyType(parse_host_overrides(env.get("NEWSARCHIVE_HOST_OVERRIDES", ""))),
-        user_agent=env.get("NEWSARCHIVE_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
+        user_agent=user_agent,
         pg_port=_int(env, "NEWSARCHIVE_PG_PORT", 55432, 1024),
         s3_port=_int(env, "NEWSARCHIVE_S3_PORT", 8333, 1024),
         replay_port=_int(env, "NEWSARCHIVE_REPLAY_PORT", 8700, 1024),

@@ -25,7 +25,6 @@ from etl.transform.corpus import to_corpus
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("corpus", "jsonl", "parquet")
 FETCH_ROWS = 2000
 Progress = Callable[[int], None]
 
@@ -76,9 +75,25 @@ class ExportResult:
     path: Path
 
 
-def _select(fmt: str, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
+Rows = Iterator[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One output format of `export`: its name, what it writes (for --help), and its writer."""
+
+    name: str
+    description: str
+    #: True: one file at the output path; False: a folder tree under it.
+    single_file: bool
+    #: True: each row is one JSON document with every column; False: the COLUMNS, then the local date.
+    whole_rows: bool
+    write: Callable[[Rows, Path, ZoneInfo, Progress | None], ExportResult]
+
+
+def _select(fmt: ExportFormat, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
     where, params = flt.where()
-    if fmt == "jsonl":
+    if fmt.whole_rows:
         # jsonb text keeps every column, including ones later migrations add; the generated search vector is
         # derived data and stays out.
         fields = ("(to_jsonb(a) - 'search_vector' || jsonb_build_object('published_date', "
@@ -89,9 +104,9 @@ def _select(fmt: str, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
     return f"SELECT {fields} FROM articles a WHERE {where} ORDER BY {order}", params
 
 
-def iter_rows(database_url: str, fmt: str, flt: ExportFilter) -> Iterator[tuple[Any, ...]]:
+def iter_rows(database_url: str, fmt: str, flt: ExportFilter) -> Rows:
     """Matching rows, fetched FETCH_ROWS at a time through a named cursor in one read-only snapshot."""
-    sql, params = _select(fmt, flt)
+    sql, params = _select(export_format(fmt), flt)
     conn = connect_reader(database_url)  # the read-only role: an export can never write
     try:
         conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
@@ -104,11 +119,19 @@ def iter_rows(database_url: str, fmt: str, flt: ExportFilter) -> Iterator[tuple[
         conn.close()
 
 
-def check_output(path: Path, fmt: str, force: bool) -> None:
+def export_format(name: str) -> ExportFormat:
+    """The registered format called `name`, or a UserError listing them."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UserError(f"unknown export format {name!r}; expected one of {', '.join(FORMATS)}") from None
+
+
+def check_output(path: Path, fmt: ExportFormat, force: bool) -> None:
     """Refuse (UserError) to write over an existing file or non-empty folder unless `force`."""
-    if fmt == "jsonl":
+    if fmt.single_file:
         if path.is_dir():
-            raise UserError(f"{path} is a folder; JSONL export writes one file")
+            raise UserError(f"{path} is a folder; {fmt.name} export writes one file")
         if path.exists() and not force:
             raise UserError(f"{path} already exists; pass --force to overwrite it")
         return
@@ -120,22 +143,12 @@ def check_output(path: Path, fmt: str, force: bool) -> None:
 
 def export(database_url: str, fmt: str, out: Path, flt: ExportFilter, tz: ZoneInfo, *, force: bool = False,
            progress: Progress | None = None) -> ExportResult:
-    """Export the articles `flt` selects to `out` in `fmt` (corpus, jsonl or parquet)."""
-    if fmt not in FORMATS:
-        raise UserError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    check_output(out, fmt, force)
-    rows = iter_rows(database_url, fmt, flt)
-    if fmt == "corpus":
-        result = write_corpus(rows, out, tz, progress)
-    elif fmt == "jsonl":
-        result = write_jsonl(rows, out, progress)
-    else:
-        from etl.read.export_parquet import write_parquet
-
-        written = write_parquet(rows, out, COLUMNS, progress)
-        result = ExportResult(written, written, 0, out)
+    """Export the articles `flt` selects to `out` in the format named `fmt` (one of FORMATS)."""
+    spec = export_format(fmt)
+    check_output(out, spec, force)
+    result = spec.write(iter_rows(database_url, fmt, flt), out, tz, progress)
     log.debug("exported %d of %d articles to %s (%s), %d skipped", result.written, result.rows, out, fmt,
-             result.skipped)
+              result.skipped)
     return result
 
 
@@ -154,7 +167,7 @@ def corpus_path(out: Path, source: str, day: date, article_id: str) -> Path:
     return out / source / day.isoformat() / f"{article_id}.txt"
 
 
-def write_corpus(rows: Iterator[tuple[Any, ...]], out: Path, tz: ZoneInfo,
+def write_corpus(rows: Rows, out: Path, tz: ZoneInfo,
                  progress: Progress | None = None) -> ExportResult:
     """One corpus-format file per article; articles without a date or with unusable text are skipped (logged)."""
     names = (*COLUMNS, "published_date")
@@ -182,7 +195,7 @@ def write_corpus(rows: Iterator[tuple[Any, ...]], out: Path, tz: ZoneInfo,
     return ExportResult(seen, written, skipped, out)
 
 
-def write_jsonl(rows: Iterator[tuple[Any, ...]], out: Path, progress: Progress | None = None) -> ExportResult:
+def write_jsonl(rows: Rows, out: Path, progress: Progress | None = None) -> ExportResult:
     """One JSON object per line (every column), written to a temporary name and renamed when complete."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -201,3 +214,22 @@ def write_jsonl(rows: Iterator[tuple[Any, ...]], out: Path, progress: Progress |
     if progress:
         progress(count)
     return ExportResult(count, count, 0, out)
+
+
+def write_parquet(rows: Rows, out: Path, progress: Progress | None = None) -> ExportResult:
+    """Partitioned Parquet of the COLUMNS (pyarrow is imported only for this format)."""
+    from etl.read.export_parquet import write_parquet as write
+
+    written = write(rows, out, COLUMNS, progress)
+    return ExportResult(written, written, 0, out)
+
+
+#: Every export format; the CLI's `--format` choices and help come from here.
+FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
+    ExportFormat("corpus", "one file per article, <source>/<YYYY-MM-DD>/<article-id>.txt in the corpus text "
+                 "format", single_file=False, whole_rows=False, write=write_corpus),
+    ExportFormat("jsonl", "one object per line with every column", single_file=True, whole_rows=True,
+                 write=lambda rows, out, _tz, progress: write_jsonl(rows, out, progress)),
+    ExportFormat("parquet", "source=<source>/date=<YYYY-MM-DD>/part-0.parquet", single_file=False,
+                 whole_rows=False, write=lambda rows, out, _tz, progress: write_parquet(rows, out, progress)),
+)}

