@@ -22,7 +22,7 @@ from etl.core.config import Settings
 from etl.core.errors import PipelineError
 from etl.core.model import Article
 from etl.sources import get_source
-from etl.store import archive, coverage, runs, s3
+from etl.store import archive, captures, coverage, runs, s3
 from etl.store.load import load_rows
 from etl.transform.dedup import content_hash
 
@@ -82,6 +82,7 @@ def archive_run(settings: Settings, run_id: int) -> dict[str, Any]:
         responses = sum(1 for r in records if r.get("warc_offset") is not None)
         runs.record_archive(database_url, run.id, uploaded.warc_key, uploaded.manifest_key, uploaded.sha256,
                             uploaded.size, len(records), responses)
+        captures.index_run(settings, run.id, uploaded.warc_key)
     except Exception as exc:
         runs.fail_run(database_url, run.id, f"archive: {exc}")
         raise
