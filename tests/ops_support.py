@@ -61,7 +61,7 @@ def snapshot(settings: Settings) -> dict[str, Any]:
         "aliases": query(settings, "SELECT url FROM article_aliases ORDER BY url"),
         "raw_objects_per_day": dict(sorted(per_day.items())),
         "loaded_runs_per_day": query(settings, "SELECT partition_date, count(*) FROM crawl_runs "
-                                               "WHERE status = 'loaded' GROUP BY 1 ORDER BY 1"),
+                                               "WHERE status = 'linked' GROUP BY 1 ORDER BY 1"),
     }
 
 

@@ -101,6 +101,6 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
                     "WHERE airflow_run_id = %s", (run.run_id,))
         runs = cur.fetchall()
         assert {source for source, *_ in runs} == {source.name for source in enabled_sources()}
-        assert {tuple(rest) for _, *rest in runs} == {("2026-01-02", "loaded", True)}
+        assert {tuple(rest) for _, *rest in runs} == {("2026-01-02", "linked", True)}
         cur.execute("SELECT canonical_url FROM articles WHERE source = 'kazinform'")
         assert {row[0] for row in cur.fetchall()} == expected

@@ -180,7 +180,7 @@ def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int 
             counts = result.as_counts()
             cur.execute(
                 """UPDATE crawl_runs SET loaded_new = %s, loaded_updated = %s, unchanged = %s, duplicates = %s,
-                          status = 'loaded', error = NULL, finished_at = now(), counts = counts || %s::jsonb
+                          counts = counts || %s::jsonb
                    WHERE id = %s""",
                 (new, updated, result.unchanged, duplicates, json.dumps(counts), run_id),
             )
