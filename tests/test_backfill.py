@@ -47,7 +47,7 @@ def test_interrupted_backfill_resumes_to_the_same_state(settings: Settings) -> N
         wired = wire(s3_fresh, replay)
         with pytest.raises(Interrupted):
             backfill.run(wired, REQUEST, stream=stream, on_step=stop_in_day_two)
-        assert query(s3_fresh, "SELECT status FROM crawl_runs ORDER BY id") == [("linked",), ("archived",)]
+        assert query(s3_fresh, "SELECT status FROM crawl_runs ORDER BY id") == [("loaded",), ("archived",)]
         seen.clear()
         resumed = backfill.run(wired, REQUEST, stream=stream, on_step=lambda d, s, r: seen.append((d, s)))
     assert resumed.resumed and resumed.done == REQUEST.days()

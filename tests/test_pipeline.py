@@ -72,7 +72,7 @@ def test_ingest_day_loads_every_article_and_rerun_changes_nothing(wired: Setting
     assert loaded == set(DAYS["days"][day]["articles"])
     assert first["loaded_new"] == len(DAYS["days"][day]["articles"])
     assert first["blocked"] >= 1 and first["failed"] >= 1
-    assert first["status"] == "linked"
+    assert first["status"] == "loaded"
     # Every article row points at a recorded, verified WARC.
     assert query(wired, "SELECT count(*) FROM articles a LEFT JOIN raw_archives r ON r.s3_key = a.warc_key "
                         "WHERE r.id IS NULL") == [(0,)]
@@ -132,7 +132,7 @@ def test_killed_crawl_fails_clearly_and_leaves_nothing(wired: Settings) -> None:
     assert query(wired, "SELECT status FROM crawl_runs") == [("failed",)]
     assert s3_objects(wired) == {}
     assert query(wired, "SELECT count(*) FROM articles") == [(0,)]
-    assert pipeline.ingest_day(wired, "kazinform", date(2026, 1, 2))["status"] == "linked"
+    assert pipeline.ingest_day(wired, "kazinform", date(2026, 1, 2))["status"] == "loaded"
 
 
 def test_broken_layout_falls_back_to_generic_and_counts_it(wired: Settings, replay_root: Path) -> None:

@@ -82,6 +82,6 @@ def test_dedup_step_refuses_a_run_that_is_not_loaded(settings: Settings) -> None
     start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
     run = runs.create_run(settings.require_database_url(), "kazinform", date(2026, 1, 1), start,
                           start + timedelta(days=1), refetch=False, trigger="test")
-    with pytest.raises(PipelineError, match="the run is crawling, the step needs loaded"):
+    with pytest.raises(PipelineError, match="the run is crawling, the step needs stored"):
         pipeline.run_step(settings, "neardup", run.id)
 

@@ -18,9 +18,10 @@ from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
 
-#: A run's statuses in the order its steps reach them; the last one is a finished run (migration 0008).
-STATUSES = ("crawling", "crawled", "archived", "extracted", "loaded", "linked")
-DONE = STATUSES[-1]
+#: A run's statuses in the order its steps reach them (migration 0008): `stored` = its articles are upserted,
+#: `loaded` = they are also in the near-duplicate index and linked, the run is finished.
+STATUSES = ("crawling", "crawled", "archived", "extracted", "stored", "loaded")
+STORED, DONE = STATUSES[-2:]
 FAILED = "failed"  # a crawl that failed: nothing of it can be resumed
 COUNT_COLUMNS = (
     "discovered", "fetched", "skipped_known", "blocked", "failed", "non_article", "extracted",

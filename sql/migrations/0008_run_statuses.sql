@@ -1,12 +1,12 @@
--- 0008 crawl run statuses follow etl/steps/plan.py: 'linked' after the near-duplicate step; a failed step keeps the status its run reached.
+-- 0008 crawl run statuses follow etl/steps/plan.py: 'stored' after the load step, 'loaded' after the near-duplicate step; a failed step keeps the status its run reached.
 
 ALTER TABLE crawl_runs DROP CONSTRAINT crawl_runs_status_check;
 ALTER TABLE crawl_runs ADD CONSTRAINT crawl_runs_status_check
-    CHECK (status IN ('crawling', 'crawled', 'archived', 'extracted', 'loaded', 'linked', 'failed'));
+    CHECK (status IN ('crawling', 'crawled', 'archived', 'extracted', 'stored', 'loaded', 'failed'));
 
--- Runs whose near-duplicate step ran (it records near_duplicates) are linked; loaded runs without it (backfilled
--- before this migration) stay 'loaded', so `newsarchive backfill` resumes them at that step.
-UPDATE crawl_runs SET status = 'linked' WHERE status = 'loaded' AND counts ? 'near_duplicates';
+-- Loaded runs whose near-duplicate step never ran (backfilled before this migration: no near_duplicates count)
+-- are only stored, so `newsarchive backfill` resumes them at that step.
+UPDATE crawl_runs SET status = 'stored' WHERE status = 'loaded' AND NOT counts ? 'near_duplicates';
 
 -- A run that failed after its crawl goes back to the last status it reached, keeping its error.
 UPDATE crawl_runs r SET status = CASE
@@ -15,4 +15,4 @@ UPDATE crawl_runs r SET status = CASE
         ELSE 'crawled' END
 WHERE r.status = 'failed' AND r.counts ? 'warc_key';
 
-COMMENT ON COLUMN crawl_runs.status IS 'The last pipeline step the run finished (etl/steps/plan.py): crawling, crawled, archived, extracted, loaded, linked (done); failed = its crawl failed. A failed later step keeps the status and sets error.';
+COMMENT ON COLUMN crawl_runs.status IS 'The last pipeline step the run finished (etl/steps/plan.py): crawling, crawled, archived, extracted, stored, loaded (finished); failed = its crawl failed. A later step that fails keeps the status and sets error.';

@@ -1,0 +1,91 @@
+"""One list of steps (etl/steps/plan.py): its statuses are the run's, and ingest, backfill and the DAG that all
+run it leave the same archive (articles, versions, MinHash index, near-duplicate links, coverage ledger)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, timedelta
+from types import MappingProxyType
+
+import pytest
+from ops_support import REPO, archive_state, query, reset
+
+from etl.core.config import Settings, parse_host_overrides
+from etl.steps import plan
+from etl.store import runs
+
+SOURCES = ("kazinform", "tengrinews")
+DAYS = [date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
+
+
+def test_the_plan_walks_the_run_statuses_in_order() -> None:
+    assert [s.name for s in plan.STEPS] == ["crawl", "archive", "extract", "load", "neardup", "summary", "health"]
+    assert [plan.STEPS[0].needs] + [s.leaves for s in plan.STEPS if s.leaves] == list(runs.STATUSES)
+    assert all(callable(step.function) for step in plan.STEPS)
+    assert [s.name for s in plan.remaining("crawled")][0] == "archive"
+    assert [s.name for s in plan.remaining("stored")] == ["neardup", "summary", "health"]
+    assert [s.name for s in plan.remaining("loaded")] == ["summary", "health"]
+    with pytest.raises(KeyError, match="no pipeline step 'dedup'"):
+        plan.get("dedup")
+
+
+def test_the_database_accepts_exactly_the_run_statuses(settings: Settings) -> None:
+    (definition,) = query(settings, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                    "WHERE conname = 'crawl_runs_status_check'")[0]
+    assert sorted(s.strip("'") for s in re.findall(r"'[a-z]+'", definition)) == sorted(
+        [*runs.STATUSES, runs.FAILED])
+
+
+@pytest.mark.integration
+@pytest.mark.airflow
+def test_ingest_backfill_and_the_dag_leave_the_same_archive(settings: Settings,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils import db
+
+    import etl.sources
+    from etl.dev.local import replay_overrides
+    from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+    from etl.steps import backfill, pipeline
+
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        overrides = replay_overrides(replay.base_url)
+        wired = dataclasses.replace(settings, host_overrides=MappingProxyType(parse_host_overrides(overrides)),
+                                    download_delay=0.0)
+        reset(settings)
+        for day in DAYS:
+            for source in SOURCES:
+                pipeline.ingest_day(wired, source, day)
+        ingested = archive_state(settings)
+
+        reset(settings)
+        for source in SOURCES:
+            assert not backfill.run(wired, backfill.BackfillRequest(source, DAYS[0], DAYS[-1])).failed
+        backfilled = archive_state(settings)
+
+        reset(settings)
+        env = {"DATABASE_URL": settings.database_url, "S3_ENDPOINT_URL": settings.s3_endpoint_url,
+               "S3_BUCKET": settings.s3_bucket, "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
+               "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
+               "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_HOST_OVERRIDES": overrides,
+               "NEWSARCHIVE_DOWNLOAD_DELAY": "0", "NEWSARCHIVE_TASK_RETRIES": "0"}
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        monkeypatch.setattr(etl.sources, "enabled_sources", lambda: [etl.sources.get_source(s) for s in SOURCES])
+        db.resetdb()
+        dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_daily"]
+        for day in DAYS:  # the run of the next morning archives the day
+            nxt = day + timedelta(days=1)
+            run = dag.test(logical_date=pendulum.datetime(nxt.year, nxt.month, nxt.day, 3, 0, tz="Asia/Almaty"))
+            assert str(run.state) in ("success", "DagRunState.SUCCESS")
+            names = {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "source.crawl"}
+            assert names == set(SOURCES)  # mapped tasks show their source
+        dag_state = archive_state(settings)
+
+    assert ingested["signatures"] and ingested["bands"]
+    assert any(row[6] is not None for row in ingested["articles"])  # duplicate links, across the two sources
+    assert {row[5] for row in ingested["articles"]} == {runs.DONE}
+    assert backfilled == ingested
+    assert dag_state == ingested
