@@ -76,12 +76,16 @@ def test_ingest_backfill_and_the_dag_leave_the_same_archive(settings: Settings,
         monkeypatch.setattr(etl.sources, "enabled_sources", lambda: [etl.sources.get_source(s) for s in SOURCES])
         db.resetdb()
         dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_daily"]
+        failed_health = set()
         for day in DAYS:  # the run of the next morning archives the day
             nxt = day + timedelta(days=1)
             run = dag.test(logical_date=pendulum.datetime(nxt.year, nxt.month, nxt.day, 3, 0, tz="Asia/Almaty"))
-            assert str(run.state) in ("success", "DagRunState.SUCCESS")
-            names = {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "source.crawl"}
-            assert names == set(SOURCES)  # mapped tasks show their source
+            states = {(ti.task_id, ti.rendered_map_index): str(ti.state).rsplit(".", 1)[-1].lower()
+                      for ti in run.get_task_instances()}
+            assert {name for (task, name) in states if task == "source.crawl"} == set(SOURCES)  # shown by source
+            assert {state for (task, _), state in states.items() if task != "source.health"} == {"success"}, states
+            failed_health |= {(name, day) for (task, name), state in states.items()
+                              if task == "source.health" and state == "failed"}
         dag_state = archive_state(settings)
 
     assert ingested["signatures"] and ingested["bands"]
@@ -89,3 +93,5 @@ def test_ingest_backfill_and_the_dag_leave_the_same_archive(settings: Settings,
     assert {row[5] for row in ingested["articles"]} == {runs.DONE}
     assert backfilled == ingested
     assert dag_state == ingested
+    # The health task fails exactly on the days the ledger calls unhealthy (the fixtures have such a day).
+    assert failed_health == {(row[0], row[1]) for row in ingested["coverage"] if row[16] == "unhealthy"}
