@@ -38,17 +38,10 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from etl.steps.plan import STEPS
-from etl.steps.tasks import dag_settings
+from etl.steps.tasks import dag_settings, default_args
 
 SETTINGS = dag_settings()
 TZ = SETTINGS.timezone.key
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "newsarchive",
-    "retries": SETTINGS.task_retries,
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=30),
-}
 
 
 def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
@@ -76,7 +69,7 @@ def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
     start_date=pendulum.datetime(2025, 12, 1, tz=TZ),
     catchup=False,
     max_active_runs=2,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(SETTINGS, timedelta(minutes=2)),
     tags=["newsarchive", "ingest"],
     doc_md=__doc__,
 )

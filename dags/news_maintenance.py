@@ -20,16 +20,10 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from etl.steps.tasks import dag_settings
+from etl.steps.tasks import dag_settings, default_args
 
 SETTINGS = dag_settings()
 TZ = SETTINGS.timezone.key
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "newsarchive",
-    "retries": SETTINGS.task_retries,
-    "retry_delay": timedelta(minutes=5),
-    "retry_exponential_backoff": True,
-}
 
 
 def _window(settings: Any) -> tuple[date | None, date]:
@@ -46,7 +40,7 @@ def _window(settings: Any) -> tuple[date | None, date]:
     start_date=pendulum.datetime(2025, 12, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(SETTINGS, timedelta(minutes=5)),
     params={"days": Param(7, type="integer", minimum=0, description="days back to re-extract; 0 = all")},
     tags=["newsarchive", "maintenance"],
     doc_md=__doc__,

@@ -8,7 +8,7 @@ Nothing here imports the pipeline at module level, so a DAG file may import it w
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,12 @@ def dag_settings() -> Settings:
     except SettingsError as exc:
         log.warning("%s; the DAG is built with default settings and its tasks fail until this is fixed", exc)
         return load_settings({})
+
+
+def default_args(settings: Settings, retry_delay: timedelta) -> dict[str, Any]:
+    """The DAGs' task defaults: NEWSARCHIVE_TASK_RETRIES retries with exponential backoff from `retry_delay`."""
+    return {"owner": "newsarchive", "retries": settings.task_retries, "retry_delay": retry_delay,
+            "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=30)}
 
 
 def local_day(interval_start: datetime | None, tz: ZoneInfo) -> date:
