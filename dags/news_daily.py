@@ -6,20 +6,9 @@ default Asia/Almaty).
 
 The day is the local date of the run's `data_interval_start` (never the clock), so a backfill over any past
 range (`airflow backfill create --dag-id news_daily --from-date ... --to-date ...`) does the same work
-as the daily run did. Per source, a mapped task group runs the steps of `etl/steps/plan.py`, one task each:
-
-1. **crawl** - Scrapy in a fresh subprocess fetches the day's new articles politely and writes every
-   request/response to a WARC, uploaded write-once (sha256-verified) to
-   `raw/source=<source>/date=<YYYY-MM-DD>/<run-key>.warc.gz` with its manifest;
-2. **archive** - re-verifies the WARC in S3 and records it in `raw_archives`;
-3. **extract** - parses every archived article response (fallback chain), cleans and hashes it, and stages
-   the rows in S3 (`derived/...articles.jsonl.gz`);
-4. **load** - COPY + `INSERT ... ON CONFLICT` in one transaction: versions kept, exact duplicates linked;
-5. **neardup** - links the run's new or changed articles to near-duplicates anywhere in the archive
-   (MinHash LSH index kept in PostgreSQL);
-6. **summary** - logs the run's counts and updates the coverage ledger;
-7. **health** - compares the day's field fill rates and counts with the source's recent baseline and fails
-   with a message naming the source and field on a sharp drop (layout change, block, empty feed).
+as the daily run did. Per source, a mapped task group runs the steps of `etl/steps/plan.py` in order, one task
+each (listed below); the health task fails with a message naming the source and each field that dropped sharply
+below the source's baseline (a layout change, a block, an empty feed).
 
 The crawl task runs in the Airflow pool NEWSARCHIVE_CRAWL_POOL (default `news_sites`): its slots bound how many
 crawls run at once across all runs, so a long backfill stays polite.
@@ -71,7 +60,7 @@ def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
     max_active_runs=2,
     default_args=default_args(SETTINGS, timedelta(minutes=2)),
     tags=["newsarchive", "ingest"],
-    doc_md=__doc__,
+    doc_md=f"{__doc__}\nSteps: {' -> '.join(step.name for step in STEPS)}\n",
 )
 def news_daily() -> None:
     """Run every step of the plan for every enabled source and one local day."""

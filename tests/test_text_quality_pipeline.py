@@ -15,7 +15,7 @@ import pytest
 from etl.core.config import Settings
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.steps import pipeline
-from etl.steps.neardup import link_run
+from etl.steps.load import link_run
 
 pytestmark = pytest.mark.integration
 REPUBLISHED_PAGE = "news/tzhm-pirotekhnikany-abailap-koldanuga-shakyrdy-a70e5c/index.html"

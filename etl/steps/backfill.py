@@ -175,28 +175,23 @@ class _Job:
             return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
                                   trigger="backfill")
 
-    def _before(self, step: plan.Step) -> None:
-        self._step(step.name)
-
     def run_day(self, day: date, run_id: int | None) -> dict[str, dict[str, Any]]:
         """Bring one day from wherever its run stopped through every step; return each step's result."""
         run = runs.get_run(self.url, run_id) if run_id is not None else None
         if run is None and not self.request.refetch:
             run = runs.unfinished_run(self.url, self.request.source, day)
-        if run is None or run.status in (runs.FAILED, runs.STATUSES[0]):  # a crawl failed or was interrupted
-            run_id = self._crawl(day)
-            _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+        crawled = run is None or run.status in (runs.FAILED, runs.STATUSES[0])  # none, or its crawl did not end
+        run_id = self._crawl(day) if crawled or run is None else run.id
+        _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+        if crawled:
             self._after(day, "crawl", run_id)
-        else:
-            run_id = run.id
-            _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
 
         def after(step: plan.Step, out: dict[str, Any]) -> None:
             if "extract_errors" in out:
                 self._step(step.name, f"{out['extracted']} extracted, {out['extract_errors']} not extractable")
             self._after(day, step.name, run_id)
 
-        return pipeline.resume(self.settings, run_id, before=self._before, after=after)
+        return pipeline.resume(self.settings, run_id, before=lambda step: self._step(step.name), after=after)
 
 
 def _try_lock(database_url: str, job_id: int) -> Any:

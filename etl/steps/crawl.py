@@ -1,4 +1,5 @@
-"""The crawl step: fetch one run's interval of its source in a fresh Scrapy process, upload WARC + manifest.
+"""The raw steps: crawl a run's interval in a fresh Scrapy process (WARC + manifest to S3), then archive it
+(read the WARC back, verify size and sha256, record it in `raw_archives`).
 
 Reads (through Settings): NEWSARCHIVE_STATE_DIR (local crawl work files), NEWSARCHIVE_TIMEZONE (the local day),
 DATABASE_URL, the S3 settings, NEWSARCHIVE_HOST_OVERRIDES and the crawl settings (passed to Scrapy).
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from etl.core.config import Settings
+from etl.core.errors import PipelineError
 from etl.sources import get_source
 from etl.store import archive, runs
 
@@ -42,3 +44,20 @@ def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
     runs.update_run(database_url, run.id, counts=counts)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {"run_id": run.id, "fetched": output.counts.get("fetched", 0), "warc_key": uploaded.warc_key}
+
+
+def archive_run(settings: Settings, run_id: int) -> dict[str, Any]:
+    """Read the run's uploaded WARC back, check it against its record and insert its `raw_archives` row."""
+    database_url = settings.require_database_url()
+    run = runs.get_run(database_url, run_id)
+    counts = run.counts
+    if "warc_key" not in counts:
+        raise PipelineError(f"run {run.run_key} has no uploaded WARC; run the crawl again")
+    uploaded = archive.ArchivedRun(counts["warc_key"], counts["manifest_key"], counts["warc_sha256"],
+                                   int(counts["warc_size"]))
+    archive.verify(settings, uploaded)
+    records = archive.read_manifest(settings, uploaded.manifest_key).get("records", [])
+    responses = sum(1 for r in records if r.get("warc_offset") is not None)
+    runs.record_archive(database_url, run.id, uploaded.warc_key, uploaded.manifest_key, uploaded.sha256,
+                        uploaded.size, len(records), responses)
+    return {"run_id": run.id, "warc_key": uploaded.warc_key, "size": uploaded.size, "responses": responses}

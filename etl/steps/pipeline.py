@@ -10,7 +10,8 @@ Reads (through Settings): DATABASE_URL, NEWSARCHIVE_TIMEZONE (the local day) and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -32,13 +33,21 @@ def first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _read_run(settings: Settings, run_id: int, doing: str) -> runs.Run:
+@contextmanager
+def _failing_as(doing: str) -> Iterator[None]:
+    """Any error but a user's mistake becomes a one-line PipelineError that says what was being done."""
     try:
-        return runs.get_run(settings.require_database_url(), run_id)
+        yield
     except UserError:
         raise
     except Exception as exc:
-        raise PipelineError(f"{doing}: cannot read crawl run {run_id}: {first_line(exc)}") from exc
+        raise PipelineError(f"{doing}: {first_line(exc)}") from exc
+
+
+def _read_run(settings: Settings, run_id: int, doing: str) -> runs.Run:
+    with _failing_as(f"{doing}: cannot read crawl run {run_id}"):
+        run = runs.get_run(settings.require_database_url(), run_id)
+    return run
 
 
 def run_step(settings: Settings, step: plan.Step | str, run_id: int) -> dict[str, Any]:
@@ -73,13 +82,9 @@ def crawl(settings: Settings, source_name: str, day: date, *, refetch: bool = Fa
     """Create a run for one source and local day and run its crawl step; return the run id."""
     source = get_source(source_name)
     start, end = day_interval(day, settings.timezone)
-    try:
+    with _failing_as(f"crawl of {source.name} {day}: cannot create the run"):
         run = runs.create_run(settings.require_database_url(), source.name, day, start, end, refetch=refetch,
                               trigger=trigger, airflow_run_id=airflow_run_id)
-    except UserError:
-        raise
-    except Exception as exc:
-        raise PipelineError(f"crawl of {source.name} {day}: cannot create the run: {first_line(exc)}") from exc
     run_step(settings, plan.STEPS[0], run.id)
     return run.id
 
@@ -97,15 +102,10 @@ def resume(settings: Settings, run_id: int, *, before: Before | None = None,
     return results
 
 
-def outcome(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The summary of a finished run with its health verdict, as `ingest` prints it."""
+def ingest_day(settings: Settings, source_name: str, day: date, *, refetch: bool = False,
+               trigger: str = "cli") -> dict[str, Any]:
+    """Run every step for one source and day in this process (what the DAG does per source); return the summary."""
+    results = resume(settings, crawl(settings, source_name, day, refetch=refetch, trigger=trigger))
     verdict = results["health"]
     return {**results["summary"], "health": verdict["health"],
             **({} if verdict["healthy"] else {"health_message": verdict["message"]})}
-
-
-def ingest_day(settings: Settings, source_name: str, day: date, *, refetch: bool = False,
-               trigger: str = "cli") -> dict[str, Any]:
-    """Run every step for one source and day, in order, in this process (what the DAG does per source)."""
-    run_id = crawl(settings, source_name, day, refetch=refetch, trigger=trigger)
-    return outcome(resume(settings, run_id))

@@ -48,10 +48,10 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("crawl", "etl.steps.crawl:crawl_run", needs="crawling", leaves="crawled"),
-    Step("archive", "etl.steps.archive:archive_run", needs="crawled", leaves="archived"),
+    Step("archive", "etl.steps.crawl:archive_run", needs="crawled", leaves="archived"),
     Step("extract", "etl.steps.extract:extract_run", needs="archived", leaves="extracted"),
     Step("load", "etl.steps.load:load_run", needs="extracted", leaves="stored"),
-    Step("neardup", "etl.steps.neardup:link_run", needs="stored", leaves="loaded"),
+    Step("neardup", "etl.steps.load:link_run", needs="stored", leaves="loaded"),
     Step("summary", "etl.steps.summary:summarize", needs="loaded"),
     Step("health", "etl.steps.summary:check_health", needs="loaded"),
 )

@@ -32,5 +32,6 @@ def summarize(settings: Settings, run_id: int) -> dict[str, Any]:
 
 def check_health(settings: Settings, run_id: int) -> dict[str, Any]:
     """The health verdict of the run's source and day against its baseline (stored in the ledger)."""
-    verdict = health.check_run(settings, run_id)
+    run = runs.get_run(settings.require_database_url(), run_id)
+    verdict = health.check_day(settings, run.source, run.partition_date)
     return {"run_id": run_id, "healthy": verdict.healthy, "health": verdict.status, "message": verdict.message}

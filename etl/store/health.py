@@ -135,9 +135,3 @@ def check_day(settings: Settings, source: str, day: date) -> Verdict:
                              json.dumps(verdict.metrics, sort_keys=True), source, day))
     (log.warning if not verdict.healthy else log.info)("health %s", verdict.message)
     return verdict
-
-
-def check_run(settings: Settings, run_id: int) -> Verdict:
-    """Check the source and day a crawl run archived (what the DAG's health task calls)."""
-    run = runs.get_run(settings.require_database_url(), run_id)
-    return check_day(settings, run.source, run.partition_date)
