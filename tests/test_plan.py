@@ -4,12 +4,17 @@ run it leave the same archive (articles, versions, MinHash index, near-duplicate
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 from types import MappingProxyType
 
+import psycopg2
 import pytest
 from ops_support import REPO, archive_state, query, reset
+from test_migrate import empty_db  # noqa: F401  (a fresh database to migrate)
 
 from etl.core.config import Settings, parse_host_overrides
 from etl.steps import plan
@@ -95,3 +100,32 @@ def test_ingest_backfill_and_the_dag_leave_the_same_archive(settings: Settings,
     assert dag_state == ingested
     # The health task fails exactly on the days the ledger calls unhealthy (the fixtures have such a day).
     assert failed_health == {(row[0], row[1]) for row in ingested["coverage"] if row[16] == "unhealthy"}
+
+
+def test_migration_0008_gives_old_runs_the_status_they_reached(empty_db: str, tmp_path: Path) -> None:  # noqa: F811
+    """Loaded runs that never had the near-duplicate step (old backfills) become `stored`; runs failed after
+    their crawl go back to the last status they reached, with their error."""
+    from etl.store.migrate import MIGRATIONS_DIR, migrate
+
+    before = tmp_path / "before-0008"
+    before.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("000[1-7]_*.sql")):
+        shutil.copy(path, before / path.name)
+    migrate(empty_db, before)
+    runs_before = {"linked": ("loaded", {"warc_key": "w1", "staged_key": "s", "near_duplicates": 0}),
+                   "backfilled": ("loaded", {"warc_key": "w2", "staged_key": "s"}),
+                   "failed_in_load": ("failed", {"warc_key": "w3", "staged_key": "s"}),
+                   "failed_in_archive": ("failed", {"warc_key": "w4"}),
+                   "failed_in_crawl": ("failed", {})}
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        for key, (status, counts) in runs_before.items():
+            cur.execute("""INSERT INTO crawl_runs (run_key, source, partition_date, interval_start, interval_end,
+                                                   status, counts, error)
+                           VALUES (%s, 'kazinform', '2026-01-01', '2026-01-01', '2026-01-02', %s, %s, %s)""",
+                        (key, status, json.dumps(counts), "boom" if status == "failed" else None))
+    migrate(empty_db)
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT run_key, status, error FROM crawl_runs ORDER BY id")
+        assert cur.fetchall() == [("linked", "loaded", None), ("backfilled", "stored", None),
+                                  ("failed_in_load", "extracted", "boom"), ("failed_in_archive", "crawled", "boom"),
+                                  ("failed_in_crawl", "failed", "boom")]
