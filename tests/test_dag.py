@@ -132,7 +132,7 @@ def test_retries_pool_and_time_zone_come_from_settings(monkeypatch: pytest.Monke
     dags = _parse(monkeypatch, NEWSARCHIVE_TIMEZONE="Asia/Tokyo", NEWSARCHIVE_TASK_RETRIES="5",
                   NEWSARCHIVE_CRAWL_POOL="gentle")
     daily = dags["news_daily"]
-    assert str(daily.timetable._timezone.name) == "Asia/Tokyo"  # type: ignore[attr-defined]
+    assert str(daily.timetable.timezone) == "Asia/Tokyo"  # type: ignore[attr-defined]
     assert {t.retries for t in daily.tasks} == {5}
     assert daily.get_task("source.crawl").pool == "gentle"
     assert {t.pool for t in daily.tasks if t.task_id != "source.crawl"} == {"default_pool"}
@@ -160,7 +160,7 @@ def test_a_bad_setting_parses_with_defaults_and_fails_the_tasks(settings: object
     dags = _parse(monkeypatch, NEWSARCHIVE_TASK_RETRIES="three", NEWSARCHIVE_TIMEZONE="Asia/Tokyo")
     daily = dags["news_daily"]
     assert {t.retries for t in daily.tasks} == {load_settings({}).task_retries}  # type: ignore[attr-defined]
-    assert str(daily.timetable._timezone.name) == "Asia/Almaty"  # type: ignore[attr-defined]  # the defaults
+    assert str(daily.timetable.timezone) == "Asia/Almaty"  # type: ignore[attr-defined]  # the defaults
     with pytest.raises(SettingsError, match="^NEWSARCHIVE_TASK_RETRIES must be a whole number, got 'three'$"):
         run_task("crawl", "kazinform", None, datetime(2026, 1, 1, tzinfo=UTC), "manual")
     monkeypatch.setattr(etl.sources, "enabled_sources", lambda: [etl.sources.get_source("kazinform")])

@@ -173,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("botocore", "boto3", "s3transfer", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A connection that broke mid-transaction fails its step (one line); the pool's own retelling is a traceback.
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     try:
         settings = load_settings()
         handler: Handler = args.handler

@@ -5,9 +5,9 @@ steps read. The job and its days live in `backfill_jobs` / `backfill_days`: runn
 resumes the open job, skips the days it finished and continues an interrupted day along the plan from the
 status its run reached (a crawled run is archived, a loaded one linked to its near-duplicates, ...), so nothing
 is fetched or archived twice. A day without a run of this job adopts the latest run of that source and day
-that stopped between steps (unless refetching). Only one
-process works on a job at a time (a PostgreSQL advisory lock). A failing day is recorded and the next day runs;
-the job stays open until every day is done, so running it again retries the failed days only.
+that stopped between steps (unless refetching). Only one process works on a job at a time (a PostgreSQL
+advisory lock). A failing day is recorded and the next day runs; the job stays open until every day is done,
+so running it again retries the failed days only.
 """
 
 from __future__ import annotations
@@ -180,10 +180,10 @@ class _Job:
         run = runs.get_run(self.url, run_id) if run_id is not None else None
         if run is None and not self.request.refetch:
             run = runs.unfinished_run(self.url, self.request.source, day)
-        crawled = run is None or run.status in (runs.FAILED, runs.STATUSES[0])  # none, or its crawl did not end
-        run_id = self._crawl(day) if crawled or run is None else run.id
+        new_crawl = run is None or run.status in (runs.FAILED, runs.STATUSES[0])  # none, or its crawl did not end
+        run_id = self._crawl(day) if new_crawl or run is None else run.id
         _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
-        if crawled:
+        if new_crawl:
             self._after(day, "crawl", run_id)
 
         def after(step: plan.Step, out: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from etl.core.config import Settings, load_settings
-from etl.core.errors import SettingsError
+from etl.core.errors import PipelineError, SettingsError
 from etl.steps import plan
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def dag_settings() -> Settings:
     """The settings a DAG file is built with; never raises (broken settings: the defaults, and tasks fail)."""
     try:
         return load_settings()
-    except SettingsError as exc:
+    except Exception as exc:  # a DAG file must import whatever the environment holds
         log.warning("%s; the DAG is built with default settings and its tasks fail until this is fixed", exc)
         return load_settings({})
 
@@ -47,7 +47,9 @@ def run_task(step: str, source: str, run_id: int | None, interval_start: datetim
     from etl.steps import pipeline
 
     settings = load_settings()  # a broken setting fails the task with its one-line message
-    if step == plan.STEPS[0].name or run_id is None:
+    if step == plan.STEPS[0].name:
         day = local_day(interval_start, settings.timezone)
         return pipeline.crawl(settings, source, day, trigger="airflow", airflow_run_id=airflow_run_id)
+    if run_id is None:
+        raise PipelineError(f"the {step} task of {source} got no crawl run id from its crawl task")
     return pipeline.run_step(settings, step, run_id)
