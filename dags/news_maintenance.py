@@ -62,6 +62,7 @@ def news_maintenance() -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         from etl.core.config import load_settings
+        from etl.sources import enabled_sources
         from etl.store import coverage
         from etl.store import health as checks
 
@@ -69,7 +70,7 @@ def news_maintenance() -> None:
         since, until = _window(settings)
         url = settings.require_database_url()
         if since is not None:
-            coverage.refresh(url, [s.name for s in _enabled()], since, until)
+            coverage.refresh(url, [s.name for s in enabled_sources()], since, until)
         problems = [checks.check_day(settings, row.source, row.day) for row in coverage.rows(url, since=since)
                     if row.runs > 0 and row.day <= until]
         bad = [v.message for v in problems if not v.healthy]
@@ -78,12 +79,6 @@ def news_maintenance() -> None:
         return [v.message for v in problems]
 
     reextract() >> health()
-
-
-def _enabled() -> list[Any]:
-    from etl.sources import enabled_sources
-
-    return enabled_sources()
 
 
 news_maintenance()
