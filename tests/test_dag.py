@@ -169,3 +169,19 @@ def test_a_bad_setting_parses_with_defaults_and_fails_the_tasks(settings: object
     states = {ti.task_id: str(ti.state).rsplit(".", 1)[-1].lower() for ti in run.get_task_instances()}
     assert states["source.crawl"] == "failed" and states["source.archive"] == "upstream_failed", states
     assert states["enabled_sources"] == "success"
+
+
+@pytest.mark.integration
+def test_maintenance_runs_on_settings_from_the_environment(settings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`news_maintenance` re-extracts and re-checks with `load_settings()` only (no development services)."""
+    import pendulum
+    from airflow.utils import db
+
+    s = settings
+    dags = _parse(monkeypatch, DATABASE_URL=s.database_url, S3_ENDPOINT_URL=s.s3_endpoint_url,  # type: ignore[attr-defined]
+                  S3_BUCKET=s.s3_bucket, AWS_ACCESS_KEY_ID=s.aws_access_key_id,  # type: ignore[attr-defined]
+                  AWS_SECRET_ACCESS_KEY=s.aws_secret_access_key,  # type: ignore[attr-defined]
+                  NEWSARCHIVE_TIMEZONE="Asia/Tokyo")
+    db.resetdb()
+    run = dags["news_maintenance"].test(logical_date=pendulum.datetime(2026, 1, 4, 5, 0, tz="Asia/Tokyo"))  # type: ignore[attr-defined]
+    assert str(run.state) in ("success", "DagRunState.SUCCESS")
