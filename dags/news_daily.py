@@ -1,83 +1,69 @@
 """
 ### news_daily
 
-Archives one local (Asia/Almaty) day of every enabled news source, once a day at 03:00 Almaty time.
+Archives one local day of every enabled news source, once a day at 03:00 local time (NEWSARCHIVE_TIMEZONE,
+default Asia/Almaty).
 
 The day is the local date of the run's `data_interval_start` (never the clock), so a backfill over any past
 range (`airflow backfill create --dag-id news_daily --from-date ... --to-date ...`) does the same work
-as the daily run did. Per source, a mapped task group runs:
+as the daily run did. Per source, a mapped task group runs the steps of `etl/steps/plan.py` in order, one task
+each (listed below); the health task fails with a message naming the source and each field that dropped sharply
+below the source's baseline (a layout change, a block, an empty feed).
 
-1. **crawl** - Scrapy in a fresh subprocess fetches the day's new articles politely and writes every
-   request/response to a WARC, uploaded write-once (sha256-verified) to
-   `raw/source=<source>/date=<YYYY-MM-DD>/<run-key>.warc.gz` with its manifest;
-2. **archive** - re-verifies the WARC in S3 and records it in `raw_archives`;
-3. **extract** - parses every archived article response (fallback chain), cleans and hashes it, and stages
-   the rows in S3 (`derived/...articles.jsonl.gz`);
-4. **load** - COPY + `INSERT ... ON CONFLICT` in one transaction: versions kept, exact duplicates linked;
-5. **dedup** - links the run's new or changed articles to near-duplicates anywhere in the archive
-   (MinHash LSH index kept in PostgreSQL);
-6. **summary** - logs the run's counts and updates the coverage ledger;
-7. **health** - compares the day's field fill rates and counts with the source's recent baseline and fails
-   with a message naming the source and field on a sharp drop (layout change, block, empty feed).
-
-The crawl task runs in the Airflow pool `news_sites` (NEWSARCHIVE_CRAWL_POOL): its slots bound how many
+The crawl task runs in the Airflow pool NEWSARCHIVE_CRAWL_POOL (default `news_sites`): its slots bound how many
 crawls run at once across all runs, so a long backfill stays polite.
 
-Tasks exchange only a run id (XCom); data lives in S3 and PostgreSQL. Each task retries with exponential
-backoff, and one failing source never blocks the others. Settings come from the environment
-(see `.env.example`).
+Tasks exchange only a run id (XCom); data lives in S3 and PostgreSQL, and each step records its status on the
+run, so a retried task does only what is left. Each task retries (NEWSARCHIVE_TASK_RETRIES) with exponential
+backoff, and one failing source never blocks the others. Settings come from the environment (`.env.example`).
 """
 
 from __future__ import annotations
 
-import os
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-LOCAL_TZ = "Asia/Almaty"
-# Every crawl task takes a slot of this Airflow pool, so parallel runs (a backfill) never crawl a site harder
-# than its slots allow; create it with `airflow pools set news_sites 2 "..."` (docs/operations.md).
-CRAWL_POOL = os.environ.get("NEWSARCHIVE_CRAWL_POOL", "news_sites")
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "newsarchive",
-    # NEWSARCHIVE_TASK_RETRIES: the demo and tests use 0 so that a failure shows at once.
-    "retries": int(os.environ.get("NEWSARCHIVE_TASK_RETRIES", "3")),
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=30),
-}
+from etl.steps.plan import STEPS
+from etl.steps.tasks import dag_settings, default_args
+
+SETTINGS = dag_settings()
+TZ = SETTINGS.timezone.key
 
 
-def _partition_day() -> date:
-    """The local date of this run's data interval start."""
-    start = get_current_context()["data_interval_start"]
-    if start is None:
-        raise ValueError("this run has no data interval")
-    return pendulum.instance(start).in_timezone(LOCAL_TZ).date()
+def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
+    """One task: the crawl of `source` for the run's local day (returns the run id) or a later step of the run."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
 
+    from etl.core.errors import UserError
+    from etl.steps.tasks import run_task
 
-def _settings() -> Any:
-    from etl.core.config import load_settings
-    from etl.dev.services.manager import resolve_settings
-
-    return resolve_settings(load_settings())
+    context = get_current_context()
+    context["source"] = source  # type: ignore[typeddict-unknown-key]  # the mapped task's name in the UI
+    try:
+        out = run_task(step, source, crawl_run_id, context["data_interval_start"], context["run_id"])
+    except UserError as exc:  # a setting or an argument: retrying cannot help
+        raise AirflowFailException(str(exc)) from None
+    if isinstance(out, dict) and out.get("healthy") is False:
+        raise AirflowFailException(out["message"])  # names the source and each field that dropped
+    return out
 
 
 @dag(
     dag_id="news_daily",
-    schedule=CronDataIntervalTimetable("0 3 * * *", timezone=LOCAL_TZ),
-    start_date=pendulum.datetime(2025, 12, 1, tz=LOCAL_TZ),
+    schedule=CronDataIntervalTimetable("0 3 * * *", timezone=TZ),
+    start_date=pendulum.datetime(2025, 12, 1, tz=TZ),
     catchup=False,
     max_active_runs=2,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(SETTINGS, timedelta(minutes=2)),
     tags=["newsarchive", "ingest"],
-    doc_md=__doc__,
+    doc_md=f"{__doc__}\nSteps: {' -> '.join(step.name for step in STEPS)}\n",
 )
 def news_daily() -> None:
-    """Crawl, archive, extract and load every enabled source for one local day."""
+    """Run every step of the plan for every enabled source and one local day."""
 
     @task
     def enabled_sources() -> list[str]:
@@ -87,61 +73,16 @@ def news_daily() -> None:
 
     @task_group(group_id="source")
     def per_source(source: str) -> None:
-        @task(pool=CRAWL_POOL)
-        def crawl(source_name: str) -> int:
-            from etl.steps import pipeline
-
-            context = get_current_context()
-            return pipeline.crawl(_settings(), source_name, _partition_day(), trigger="airflow",
-                                  airflow_run_id=context["run_id"])
-
-        @task
-        def archive(crawl_run_id: int) -> dict[str, Any]:
-            from etl.steps import pipeline
-
-            return pipeline.archive_run(_settings(), crawl_run_id)
-
-        @task
-        def extract(crawl_run_id: int) -> dict[str, Any]:
-            from etl.steps import pipeline
-
-            return pipeline.extract_run(_settings(), crawl_run_id)
-
-        @task
-        def load(crawl_run_id: int) -> dict[str, Any]:
-            from etl.steps import pipeline
-
-            return pipeline.load_run(_settings(), crawl_run_id)
-
-        @task
-        def dedup(crawl_run_id: int) -> dict[str, Any]:
-            from etl.steps import pipeline
-
-            return pipeline.dedup_run(_settings(), crawl_run_id)
-
-        @task
-        def summary(crawl_run_id: int) -> dict[str, Any]:
-            from etl.steps import pipeline
-
-            return pipeline.summarize(_settings(), crawl_run_id)
-
-        @task
-        def health(crawl_run_id: int) -> str:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            from etl.store import health as checks
-
-            verdict = checks.check_run(_settings(), crawl_run_id)
-            if not verdict.healthy:
-                raise AirflowFailException(verdict.message)  # names the source and each field that dropped
-            return verdict.message
-
+        crawl, *later = STEPS
         # `run_id` is a reserved context name in Airflow, hence `crawl_run_id`.
-        crawl_run_id = crawl(source)
-        archived = archive(crawl_run_id)
-        extracted = extract(crawl_run_id)
-        loaded = load(crawl_run_id)
-        archived >> extracted >> loaded >> dedup(crawl_run_id) >> summary(crawl_run_id) >> health(crawl_run_id)
+        crawl_run_id = task(task_id=crawl.name, pool=SETTINGS.crawl_pool,
+                            map_index_template="{{ source }}")(run_step)(crawl.name, source)
+        previous = crawl_run_id
+        for step in later:
+            current = task(task_id=step.name, map_index_template="{{ source }}")(run_step)(
+                step.name, source, crawl_run_id)
+            previous >> current
+            previous = current
 
     per_source.expand(source=enabled_sources())
 

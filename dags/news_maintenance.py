@@ -1,7 +1,7 @@
 """
 ### news_maintenance
 
-Maintenance of the archive, weekly (Sunday 05:00 Almaty time) or triggered by hand:
+Maintenance of the archive, weekly (Sunday 05:00 local time, NEWSARCHIVE_TIMEZONE) or triggered by hand:
 
 1. **reextract** - re-parses the archived WARC responses of the last `days` days (a run parameter, default 7;
    0 means everything) from S3 with the current parsers and updates articles and versions. Nothing is
@@ -14,43 +14,33 @@ Settings come from the environment (see `.env.example`).
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-LOCAL_TZ = "Asia/Almaty"
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "newsarchive",
-    "retries": int(os.environ.get("NEWSARCHIVE_TASK_RETRIES", "2")),
-    "retry_delay": timedelta(minutes=5),
-    "retry_exponential_backoff": True,
-}
+from etl.steps.tasks import dag_settings, default_args
+
+SETTINGS = dag_settings()
+TZ = SETTINGS.timezone.key
 
 
-def _settings() -> Any:
-    from etl.core.config import load_settings
-    from etl.dev.services.manager import resolve_settings
-
-    return resolve_settings(load_settings())
-
-
-def _window() -> tuple[date | None, date]:
+def _window(settings: Any) -> tuple[date | None, date]:
+    """The days to re-extract and re-check: the `days` before today (local), or everything up to yesterday."""
     context = get_current_context()
     days = int(context["params"].get("days", 7))
-    today = pendulum.now(LOCAL_TZ).date()
+    today = pendulum.now(settings.timezone.key).date()
     return (today - timedelta(days=days) if days > 0 else None), today - timedelta(days=1)
 
 
 @dag(
     dag_id="news_maintenance",
     schedule="0 5 * * 0",
-    start_date=pendulum.datetime(2025, 12, 1, tz=LOCAL_TZ),
+    start_date=pendulum.datetime(2025, 12, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=default_args(SETTINGS, timedelta(minutes=5)),
     params={"days": Param(7, type="integer", minimum=0, description="days back to re-extract; 0 = all")},
     tags=["newsarchive", "maintenance"],
     doc_md=__doc__,
@@ -60,23 +50,27 @@ def news_maintenance() -> None:
 
     @task
     def reextract() -> dict[str, Any]:
+        from etl.core.config import load_settings
         from etl.steps.reextract import reextract as run
 
-        since, until = _window()
-        return run(_settings(), None, since, until).as_json()
+        settings = load_settings()
+        since, until = _window(settings)
+        return run(settings, None, since, until).as_json()
 
     @task
     def health() -> list[str]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from etl.core.config import load_settings
+        from etl.sources import enabled_sources
         from etl.store import coverage
         from etl.store import health as checks
 
-        settings = _settings()
-        since, until = _window()
+        settings = load_settings()
+        since, until = _window(settings)
         url = settings.require_database_url()
         if since is not None:
-            coverage.refresh(url, [s.name for s in _enabled()], since, until)
+            coverage.refresh(url, [s.name for s in enabled_sources()], since, until)
         problems = [checks.check_day(settings, row.source, row.day) for row in coverage.rows(url, since=since)
                     if row.runs > 0 and row.day <= until]
         bad = [v.message for v in problems if not v.healthy]
@@ -85,12 +79,6 @@ def news_maintenance() -> None:
         return [v.message for v in problems]
 
     reextract() >> health()
-
-
-def _enabled() -> list[Any]:
-    from etl.sources import enabled_sources
-
-    return enabled_sources()
 
 
 news_maintenance()

@@ -85,3 +85,29 @@ def delete_articles(settings: Settings, ids: list[int]) -> None:
                 cur.execute(sql.SQL("DELETE FROM {t} WHERE {col} = ANY(%s)").format(
                     t=sql.Identifier(*table.split(".")), col=sql.Identifier(column)), (ids,))
         cur.execute("DELETE FROM articles WHERE id = ANY(%s)", (ids,))
+
+
+def archive_state(settings: Settings) -> dict[str, Any]:
+    """All the pipeline leaves in PostgreSQL, keyed by URL and content (ids and clock times differ by run):
+    articles with their hashes and duplicate links, versions, the MinHash index and the coverage ledger."""
+    return {
+        "articles": query(settings, """
+            SELECT a.source, a.canonical_url, a.content_hash, a.extractor_version, r.partition_date, r.status,
+                   o.canonical_url, a.duplicate_kind, round(a.similarity::numeric, 6), c.canonical_url
+            FROM articles a JOIN crawl_runs r ON r.id = a.crawl_run_id
+            LEFT JOIN articles o ON o.id = a.duplicate_of LEFT JOIN articles c ON c.id = a.cluster_id
+            ORDER BY 1, 2"""),
+        "versions": query(settings, """SELECT a.canonical_url, v.content_hash, v.title FROM article_versions v
+                                       JOIN articles a ON a.id = v.article_pk ORDER BY 1, 2"""),
+        "signatures": query(settings, """SELECT a.canonical_url, s.params, s.content_hash, md5(s.signature)
+                                         FROM minhash_signatures s JOIN articles a ON a.id = s.article_pk
+                                         ORDER BY 1"""),
+        "bands": query(settings, """SELECT a.canonical_url, count(*),
+                                           md5(string_agg(b.band || ':' || b.bucket, ',' ORDER BY b.band, b.bucket))
+                                    FROM minhash_bands b JOIN articles a ON a.id = b.article_pk
+                                    GROUP BY 1 ORDER BY 1"""),
+        "coverage": query(settings, """SELECT source, day, status, detail, runs, discovered, fetched, blocked, failed,
+                                              archived, extracted, extract_errors, expected, loaded, duplicates,
+                                              fallback_extractions, health, health_message
+                                       FROM coverage ORDER BY 1, 2"""),
+    }

@@ -91,3 +91,52 @@ def test_backfill_refuses_days_that_have_not_ended(settings: Settings) -> None:
         backfill.validate(backfill.BackfillRequest("kazinform", END, START), date(2026, 2, 1))
     with pytest.raises(UserError, match="has not ended"):
         backfill.validate(backfill.BackfillRequest("kazinform", START, END), END)
+
+
+def _indexed(settings: Settings, day: date) -> int:
+    return query(settings, """SELECT count(*) FROM minhash_signatures s JOIN articles a ON a.id = s.article_pk
+                              JOIN crawl_runs r ON r.id = a.crawl_run_id WHERE r.partition_date = %s""", (day,))[0][0]
+
+
+def test_backfill_indexes_near_duplicates_also_after_an_interruption_after_load(settings: Settings) -> None:
+    reset(settings)
+    day_two = date(2026, 1, 1)
+
+    def stop_after_load(day: date, step: str, run_id: int) -> None:
+        if day == day_two and step == "load":
+            raise Interrupted
+
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        wired = wire(settings, replay)
+        with pytest.raises(Interrupted):
+            backfill.run(wired, REQUEST, on_step=stop_after_load)
+        assert query(settings, "SELECT status FROM crawl_runs ORDER BY id") == [("loaded",), ("stored",)]
+        assert _indexed(settings, START) > 0 and _indexed(settings, day_two) == 0
+        seen: list[str] = []
+        backfill.run(wired, REQUEST, on_step=lambda d, s, r: seen.append(s) if d == day_two else None)
+    assert seen == ["neardup", "summary", "health"]
+    assert query(settings, "SELECT DISTINCT status FROM crawl_runs") == [("loaded",)]
+    articles = query(settings, "SELECT count(*) FROM articles WHERE duplicate_of IS NULL OR duplicate_kind <> 'exact'")
+    assert query(settings, "SELECT count(*) FROM minhash_signatures") == articles  # every day is in the index
+    assert query(settings, "SELECT count(*) FROM articles WHERE cluster_id IS NOT NULL")[0][0] > 0
+
+
+def test_backfill_finishes_a_run_left_stored_without_crawling_again(settings: Settings) -> None:
+    """A day whose run stopped after load (as every day backfilled before migration 0008 did) is a gap, and
+    `backfill --only-gaps` links it to its near-duplicates with the run it has: nothing is fetched again."""
+    from etl.steps import pipeline
+
+    reset(settings)
+    url = settings.require_database_url()
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        wired = wire(settings, replay)
+        run_id = pipeline.crawl(wired, "kazinform", END)
+        for step in ("archive", "extract", "load"):
+            pipeline.run_step(wired, step, run_id)
+        assert coverage.incomplete_days(url, "kazinform", END, END) == [END]
+        assert coverage.rows(url, "kazinform")[0].detail == "latest run stopped after step: stored"
+        result = backfill.run(wired, backfill.BackfillRequest("kazinform", END, END, only_gaps=True))
+    assert result.done == [END]
+    assert query(settings, "SELECT id, status FROM crawl_runs") == [(run_id, "loaded")]
+    assert _indexed(settings, END) > 0
+    assert [row.status for row in coverage.rows(url, "kazinform")] == ["complete"]

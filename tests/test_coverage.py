@@ -29,7 +29,7 @@ def test_ledger_statuses_and_command_output(settings: Settings, capsys: pytest.C
             pipeline.ingest_day(dataclasses.replace(wired, s3_endpoint_url="http://127.0.0.1:9"), "kazinform",
                                 date(2026, 1, 2))
         stopped = pipeline.crawl(wired, "kazinform", date(2025, 12, 31))
-        pipeline.archive_run(wired, stopped)  # a run that stopped between steps
+        pipeline.run_step(wired, "archive", stopped)  # a run that stopped between steps
     coverage.refresh(url, ["kazinform"], date(2025, 12, 29), date(2026, 1, 2))
     ledger = {row.day: row for row in coverage.rows(url, "kazinform")}
     assert {d.isoformat(): r.status for d, r in ledger.items()} == {

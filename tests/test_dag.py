@@ -104,3 +104,84 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
         assert {tuple(rest) for _, *rest in runs} == {("2026-01-02", "loaded", True)}
         cur.execute("SELECT canonical_url FROM articles WHERE source = 'kazinform'")
         assert {row[0] for row in cur.fetchall()} == expected
+
+
+def _parse(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
+    from airflow.dag_processing.dagbag import DagBag
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    return bag.dags  # type: ignore[no-any-return]
+
+
+def test_dag_files_read_settings_only_through_settings() -> None:
+    for path in [*DAGS.glob("*.py"), DAGS.parent / "etl" / "steps" / "tasks.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert "os.environ" not in text and "getenv" not in text, path
+        assert "etl.dev" not in text, path  # development services are resolved at the CLI's edge only
+
+
+def test_retries_pool_and_time_zone_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from etl.steps.tasks import local_day
+
+    dags = _parse(monkeypatch, NEWSARCHIVE_TIMEZONE="Asia/Tokyo", NEWSARCHIVE_TASK_RETRIES="5",
+                  NEWSARCHIVE_CRAWL_POOL="gentle")
+    daily = dags["news_daily"]
+    assert str(daily.timetable.timezone) == "Asia/Tokyo"  # type: ignore[attr-defined]
+    assert {t.retries for t in daily.tasks} == {5}
+    assert daily.get_task("source.crawl").pool == "gentle"
+    assert {t.pool for t in daily.tasks if t.task_id != "source.crawl"} == {"default_pool"}
+    assert daily.get_task("source.crawl").map_index_template == "{{ source }}"
+    assert {t.retries for t in dags["news_maintenance"].tasks} == {5}  # type: ignore[attr-defined]
+    # 16:00 UTC on Jan 1 is already Jan 2 in Tokyo, still Jan 1 in Almaty: the day is local to the setting.
+    start = datetime(2026, 1, 1, 16, 0, tzinfo=UTC)
+    assert local_day(start, ZoneInfo("Asia/Tokyo")) == date(2026, 1, 2)
+    assert local_day(start, ZoneInfo("Asia/Almaty")) == date(2026, 1, 1)
+
+
+@pytest.mark.integration
+def test_a_bad_setting_parses_with_defaults_and_fails_the_tasks(settings: object,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    import pendulum
+    from airflow.utils import db
+
+    import etl.sources
+    from etl.core.config import load_settings
+    from etl.core.errors import SettingsError
+    from etl.steps.tasks import run_task
+
+    dags = _parse(monkeypatch, NEWSARCHIVE_TASK_RETRIES="three", NEWSARCHIVE_TIMEZONE="Asia/Tokyo")
+    daily = dags["news_daily"]
+    assert {t.retries for t in daily.tasks} == {load_settings({}).task_retries}  # type: ignore[attr-defined]
+    assert str(daily.timetable.timezone) == "Asia/Almaty"  # type: ignore[attr-defined]  # the defaults
+    with pytest.raises(SettingsError, match="^NEWSARCHIVE_TASK_RETRIES must be a whole number, got 'three'$"):
+        run_task("crawl", "kazinform", None, datetime(2026, 1, 1, tzinfo=UTC), "manual")
+    monkeypatch.setattr(etl.sources, "enabled_sources", lambda: [etl.sources.get_source("kazinform")])
+    db.resetdb()
+    run = daily.test(logical_date=pendulum.datetime(2026, 1, 3, 3, 0, tz="Asia/Almaty"))  # type: ignore[attr-defined]
+    states = {ti.task_id: str(ti.state).rsplit(".", 1)[-1].lower() for ti in run.get_task_instances()}
+    assert states["source.crawl"] == "failed" and states["source.archive"] == "upstream_failed", states
+    assert states["enabled_sources"] == "success"
+
+
+@pytest.mark.integration
+def test_maintenance_runs_on_settings_from_the_environment(settings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`news_maintenance` re-extracts and re-checks with `load_settings()` only (no development services)."""
+    import pendulum
+    from airflow.utils import db
+
+    s = settings
+    dags = _parse(monkeypatch, DATABASE_URL=s.database_url, S3_ENDPOINT_URL=s.s3_endpoint_url,  # type: ignore[attr-defined]
+                  S3_BUCKET=s.s3_bucket, AWS_ACCESS_KEY_ID=s.aws_access_key_id,  # type: ignore[attr-defined]
+                  AWS_SECRET_ACCESS_KEY=s.aws_secret_access_key,  # type: ignore[attr-defined]
+                  NEWSARCHIVE_TIMEZONE="Asia/Tokyo")
+    db.resetdb()
+    run = dags["news_maintenance"].test(logical_date=pendulum.datetime(2026, 1, 4, 5, 0, tz="Asia/Tokyo"))  # type: ignore[attr-defined]
+    assert str(run.state) in ("success", "DagRunState.SUCCESS")

@@ -71,7 +71,7 @@ def test_load_twice_changes_nothing(settings: Settings) -> None:
     assert before[0][5] == ["экономика", "ауа райы"]
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, loaded_new FROM crawl_runs WHERE id = %s", (run_id,))
-        assert cur.fetchone() == ("loaded", 5)
+        assert cur.fetchone() == ("stored", 5)
 
 
 def test_update_keeps_previous_version(settings: Settings) -> None:

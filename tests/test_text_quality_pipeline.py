@@ -15,6 +15,7 @@ import pytest
 from etl.core.config import Settings
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.steps import pipeline
+from etl.steps.load import link_run
 
 pytestmark = pytest.mark.integration
 REPUBLISHED_PAGE = "news/tzhm-pirotekhnikany-abailap-koldanuga-shakyrdy-a70e5c/index.html"
@@ -67,7 +68,7 @@ def test_republication_with_changed_lead_and_footer_is_a_near_duplicate(settings
         assert _query(wired, "SELECT count(*) FROM articles WHERE cluster_id IS NOT NULL") == [(2,)]
         before = _query(wired, "SELECT id, duplicate_of, similarity, cluster_id, updated_at FROM articles ORDER BY id")
         run_id = second["run_id"]
-        assert pipeline.dedup_run(wired, run_id)["near_links_changed"] == 0
+        assert link_run(wired, run_id)["near_links_changed"] == 0
         assert _query(wired, "SELECT id, duplicate_of, similarity, cluster_id, updated_at FROM articles "
                              "ORDER BY id") == before
 
@@ -81,6 +82,6 @@ def test_dedup_step_refuses_a_run_that_is_not_loaded(settings: Settings) -> None
     start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
     run = runs.create_run(settings.require_database_url(), "kazinform", date(2026, 1, 1), start,
                           start + timedelta(days=1), refetch=False, trigger="test")
-    with pytest.raises(PipelineError, match="not loaded yet"):
-        pipeline.dedup_run(settings, run.id)
+    with pytest.raises(PipelineError, match="the run is crawling, the step needs stored"):
+        pipeline.run_step(settings, "neardup", run.id)
 

@@ -13,12 +13,13 @@ from datetime import datetime
 
 from etl.cli.args import date_arg
 from etl.core.config import Settings
+from etl.steps.plan import STEPS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `backfill` subcommand."""
     parser = sub.add_parser(
-        "backfill", help="crawl -> archive -> extract -> load every day of a past range (resumable, no Airflow)",
+        "backfill", help=f"{' -> '.join(s.name for s in STEPS)} for every day of a past range (resumable, no Airflow)",
         description="Runs the daily work for each local day of [--start, --end]. Interrupted? Run the same "
         "command again: finished days are skipped and an unfinished day continues at the step where it stopped.",
     )

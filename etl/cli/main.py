@@ -17,6 +17,7 @@ from pathlib import Path
 from etl.cli.args import date_arg
 from etl.core.config import Settings, load_settings
 from etl.core.errors import PipelineError, UserError
+from etl.steps.plan import STEPS
 
 log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -79,7 +80,7 @@ def cmd_replay_site(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Crawl, archive, extract and load one source for one local day, without Airflow."""
+    """Run every pipeline step for one source and one local day, without Airflow; print the run's summary."""
     from etl.dev.services.manager import resolve_settings
     from etl.steps import pipeline
 
@@ -143,9 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--root", help="folder holding <host>/ sub-folders (default: the bundled fixtures)")
     replay.set_defaults(handler=cmd_replay_site)
 
-    ingest = sub.add_parser("ingest", help="crawl, archive, extract and load one source for one day (no Airflow)")
+    ingest = sub.add_parser("ingest", help=f"{' -> '.join(s.name for s in STEPS)} for one source and day (no Airflow)")
     ingest.add_argument("--source", required=True, help="source name, e.g. kazinform")
-    ingest.add_argument("--date", required=True, type=date_arg, help="local (Asia/Almaty) day, YYYY-MM-DD")
+    ingest.add_argument("--date", required=True, type=date_arg, help="local day (NEWSARCHIVE_TIMEZONE), YYYY-MM-DD")
     ingest.add_argument("--refetch", action="store_true", help="fetch articles again even if already loaded")
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -172,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("botocore", "boto3", "s3transfer", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A connection that broke mid-transaction fails its step (one line); the pool's own retelling is a traceback.
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     try:
         settings = load_settings()
         if args.command != "services":  # local mode: unset service URLs from the running embedded servers

@@ -128,7 +128,7 @@ def heatmap(days: list[date], items: Sequence[coverage.DayCoverage]) -> str:
 def _failed_runs(database_url: str, since: date | None) -> list[FailedRun]:
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute("""SELECT source, partition_date, run_key, coalesce(error, '') FROM crawl_runs
-                       WHERE status = 'failed' AND (%(since)s::date IS NULL OR partition_date >= %(since)s)
+                       WHERE error IS NOT NULL AND (%(since)s::date IS NULL OR partition_date >= %(since)s)
                        ORDER BY partition_date DESC, id DESC LIMIT 50""", {"since": since})
         return [FailedRun(*row) for row in cur.fetchall()]
 

@@ -1,12 +1,13 @@
-"""Backfill a date range of one source without a scheduler: the same steps as `pipeline.ingest_day`, per day,
-resumable.
+"""Backfill a date range of one source without a scheduler: every step of etl/steps/plan.py per day, resumable.
 
 Reads (through Settings): DATABASE_URL, the S3 settings, NEWSARCHIVE_STATE_DIR and everything the pipeline
 steps read. The job and its days live in `backfill_jobs` / `backfill_days`: running the same request again
-resumes the open job, skips the days it finished and continues an interrupted day at the step where it stopped
-(a crawled run is archived, an archived one extracted, ...), so nothing is fetched or archived twice. Only one
-process works on a job at a time (a PostgreSQL advisory lock). A failing day is recorded and the next day runs;
-the job stays open until every day is done, so running it again retries the failed days only.
+resumes the open job, skips the days it finished and continues an interrupted day along the plan from the
+status its run reached (a crawled run is archived, a loaded one linked to its near-duplicates, ...), so nothing
+is fetched or archived twice. A day without a run of this job adopts the latest run of that source and day
+that stopped between steps (unless refetching). Only one process works on a job at a time (a PostgreSQL
+advisory lock). A failing day is recorded and the next day runs; the job stays open until every day is done,
+so running it again retries the failed days only.
 """
 
 from __future__ import annotations
@@ -15,23 +16,25 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO
 
 import psycopg2
+import sqlalchemy.exc
 
-from etl.cli.progress import ArticleWatcher, DayProgress
 from etl.core.config import Settings
 from etl.core.errors import PipelineError, UserError
 from etl.sources import get_source
-from etl.steps import pipeline
-from etl.store import coverage, health, runs
+from etl.steps import pipeline, plan
+from etl.steps.progress import ArticleWatcher, DayProgress
+from etl.store import coverage, runs
 from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
 
-STEPS = ("crawl", "archive", "extract", "load")
+_DATABASE_DOWN = (psycopg2.OperationalError, psycopg2.InterfaceError, sqlalchemy.exc.OperationalError)
 _LOCK_CLASS = 74_016  # pg_try_advisory_lock(class, job id)
 StepHook = Callable[[date, str, int], None]
 
@@ -132,26 +135,13 @@ def _abandon_interrupted_crawls(database_url: str, job_id: int, source: str, day
     """Runs of this day left in `crawling` by an interrupted backfill process are marked failed."""
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute(
-            """UPDATE crawl_runs r SET status = 'failed', finished_at = now(),
+            """UPDATE crawl_runs r SET status = %s, finished_at = now(),
                       error = 'crawl interrupted (backfill stopped); the day was crawled again'
                FROM backfill_days d
                WHERE d.job_id = %s AND d.day = %s AND r.source = %s AND r.partition_date = d.day
-                 AND r.status = 'crawling' AND r.trigger = 'backfill' AND r.started_at >= d.updated_at""",
-            (job_id, day, source),
+                 AND r.status = %s AND r.trigger = 'backfill' AND r.started_at >= d.updated_at""",
+            (runs.FAILED, job_id, day, source, runs.STATUSES[0]),
         )
-
-
-def next_step(run: runs.Run, archived: bool) -> str | None:
-    """The first step the run still needs, judged by what it left behind (None when it is loaded)."""
-    if run.status == "loaded":
-        return None
-    if "staged_key" in run.counts:
-        return "load"
-    if archived:
-        return "extract"
-    if "warc_key" in run.counts:
-        return "archive"
-    return "crawl"
 
 
 class _Job:
@@ -179,43 +169,29 @@ class _Job:
         self._step("crawl")
         _abandon_interrupted_crawls(self.url, self.job_id, self.request.source, day)
         _set_day(self.url, self.job_id, day, status="running")
-        if self.progress is None:
-            return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
-                                  trigger="backfill")
-        with ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress):
+        watching = (ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress)
+                    if self.progress else nullcontext())
+        with watching:
             return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
                                   trigger="backfill")
 
-    def run_day(self, day: date, run_id: int | None) -> dict[str, Any]:
-        """Bring one day from wherever it stopped to loaded; return the run summary."""
+    def run_day(self, day: date, run_id: int | None) -> dict[str, dict[str, Any]]:
+        """Bring one day from wherever its run stopped through every step; return each step's result."""
         run = runs.get_run(self.url, run_id) if run_id is not None else None
-        if run is not None and run.status == "crawling":
-            run = None  # its crawl was interrupted: nothing reached S3, crawl again
-        step = next_step(run, runs.archive_of(self.url, run.id) is not None) if run else "crawl"
-        if step == "crawl" or run is None:
-            run_id = self._crawl(day)
-            _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+        if run is None and not self.request.refetch:
+            run = runs.unfinished_run(self.url, self.request.source, day)
+        new_crawl = run is None or run.status in (runs.FAILED, runs.STATUSES[0])  # none, or its crawl did not end
+        run_id = self._crawl(day) if new_crawl or run is None else run.id
+        _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+        if new_crawl:
             self._after(day, "crawl", run_id)
-            step = "archive"
-        else:
-            _set_day(self.url, self.job_id, day, status="running")
-        assert run_id is not None
-        if step == "archive":
-            self._step("archive")
-            pipeline.archive_run(self.settings, run_id)
-            self._after(day, "archive", run_id)
-            step = "extract"
-        if step == "extract":
-            self._step("extract")
-            out = pipeline.extract_run(self.settings, run_id)
-            self._step("extract", f"{out['extracted']} extracted, {out['extract_errors']} not extractable")
-            self._after(day, "extract", run_id)
-            step = "load"
-        if step == "load":
-            self._step("load")
-            pipeline.load_run(self.settings, run_id)
-            self._after(day, "load", run_id)
-        return pipeline.summarize(self.settings, run_id)
+
+        def after(step: plan.Step, out: dict[str, Any]) -> None:
+            if "extract_errors" in out:
+                self._step(step.name, f"{out['extracted']} extracted, {out['extract_errors']} not extractable")
+            self._after(day, step.name, run_id)
+
+        return pipeline.resume(self.settings, run_id, before=lambda step: self._step(step.name), after=after)
 
 
 def _try_lock(database_url: str, job_id: int) -> Any:
@@ -233,6 +209,15 @@ def _try_lock(database_url: str, job_id: int) -> Any:
 def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None = None,
         on_step: StepHook | None = None) -> BackfillResult:
     """Run (or resume) the backfill; progress goes to `stream` (None: no progress output)."""
+    try:
+        return _run(settings, request, stream, on_step)
+    except _DATABASE_DOWN as exc:
+        raise PipelineError(f"backfill of {request.source}: the database failed: {pipeline.first_line(exc)}; "
+                            "run the same command again when it is back") from exc
+
+
+def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
+         on_step: StepHook | None) -> BackfillResult:
     url = settings.require_database_url()
     job_id, resumed = open_job(url, request)
     lock = _try_lock(url, job_id)
@@ -253,7 +238,7 @@ def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None =
                 continue
             began = time.monotonic()
             try:
-                summary = job.run_day(day, run_id)
+                results = job.run_day(day, run_id)
             except PipelineError as exc:
                 message = str(exc).splitlines()[0]
                 _set_day(url, job_id, day, status="failed", error=message[:2000])
@@ -266,13 +251,13 @@ def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None =
             _set_day(url, job_id, day, status="done", error=None, seconds=seconds)
             result.done.append(day)
             result.seconds[day] = seconds
-            verdict = health.check_day(settings, request.source, day)
-            if not verdict.healthy:
-                result.unhealthy[day] = verdict.message
+            verdict = results["health"]
+            if not verdict["healthy"]:
+                result.unhealthy[day] = verdict["message"]
             if progress:
-                new = summary.get("loaded_new", 0)
+                new = results["summary"].get("loaded_new", 0)
                 progress.finish_day(f"done in {seconds:.1f} s: {new} new articles"
-                                    + ("" if verdict.healthy else f" | UNHEALTHY {verdict.message}"))
+                                    + ("" if verdict["healthy"] else f" | UNHEALTHY {verdict['message']}"))
         if not result.failed:
             with raw_connection(url) as conn, conn.cursor() as cur:
                 cur.execute("UPDATE backfill_jobs SET status = 'done', finished_at = now(), updated_at = now() "

@@ -12,19 +12,18 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from etl.core.config import Settings
-from etl.steps.pipeline import staged_row
-from etl.store import archive
+from etl.steps.extract import Wanted, extract_rows
 from etl.store.db import raw_connection
 from etl.store.load import load_rows
 
 log = logging.getLogger(__name__)
 
 _TARGETS = """
-SELECT a.source, a.url, a.warc_key, a.warc_offset, a.crawl_run_id, a.extractor_version
+SELECT a.source, a.url, a.warc_key, a.warc_offset, a.crawl_run_id
 FROM articles a JOIN crawl_runs r ON r.id = a.crawl_run_id
 WHERE (%(source)s::text IS NULL OR a.source = %(source)s)
   AND (%(since)s::date IS NULL OR r.partition_date >= %(since)s)
@@ -51,56 +50,33 @@ class ReextractResult:
                 "new_versions": self.new_versions, "errors": self.errors, "extractor_versions": self.versions}
 
 
-@dataclass(frozen=True)
-class _Target:
-    source: str
-    url: str
-    crawl_run_id: int
-    extractor_version: str
-
-
 def _targets(database_url: str, source: str | None, since: date | None,
-             until: date | None) -> dict[str, dict[int, _Target]]:
+             until: date | None) -> dict[str, dict[int, Wanted]]:
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute(_TARGETS, {"source": source, "since": since, "until": until})
-        found: dict[str, dict[int, _Target]] = defaultdict(dict)
-        for src, url, key, offset, run_id, version in cur.fetchall():
-            found[key][int(offset)] = _Target(src, url, int(run_id), version)
+        found: dict[str, dict[int, Wanted]] = defaultdict(dict)
+        for src, url, key, offset, run_id in cur.fetchall():
+            found[key][int(offset)] = Wanted(src, url, int(run_id))
     return found
 
 
 def reextract(settings: Settings, source: str | None = None, since: date | None = None,
               until: date | None = None) -> ReextractResult:
     """Re-parse every selected article from its archived response and load what changed."""
-    from etl.extract import ExtractionError, extract_article
-
     url = settings.require_database_url()
     result = ReextractResult()
     for warc_key, wanted in _targets(url, source, since, until).items():
         result.warcs += 1
-        rows: list[dict[str, Any]] = []
-        seen: set[int] = set()
-        for record in archive.iter_responses(settings, warc_key):
-            target = wanted.get(record.offset)
-            if target is None:
-                continue
-            try:
-                article = extract_article(target.source, target.url, record.body,
-                                          fetched_at=datetime.fromisoformat(record.fetched_at))
-            except ExtractionError as exc:
-                log.warning("not re-extracted, the stored version stays: %s", exc)
-                result.errors.append(target.url)
-                seen.add(record.offset)
-                continue
-            result.parsed += 1
-            result.versions[article.extractor_version] = result.versions.get(article.extractor_version, 0) + 1
-            rows.append(staged_row(article, record, warc_key, target.crawl_run_id))
-            seen.add(record.offset)
-        for offset in sorted(set(wanted) - seen):
+        out = extract_rows(settings, warc_key, wanted)  # the extract step's row building
+        result.errors.extend(out.failures)
+        result.parsed += len(out.rows)
+        for row in out.rows:
+            result.versions[row["extractor_version"]] = result.versions.get(row["extractor_version"], 0) + 1
+        for offset in sorted(set(wanted) - out.seen):
             log.warning("no response at offset %d of %s (article %s)", offset, warc_key, wanted[offset].url)
             result.errors.append(wanted[offset].url)
-        if rows:
-            loaded = load_rows(url, rows)
+        if out.rows:
+            loaded = load_rows(url, out.rows)
             result.updated += loaded.updated
             result.unchanged += loaded.unchanged
             result.new_versions += loaded.new_versions

@@ -5,6 +5,7 @@ Reads (through Settings): S3_BUCKET and the S3 connection settings (see etl/stor
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import tempfile
@@ -82,14 +83,33 @@ def verify(settings: Settings, archived: ArchivedRun) -> None:
                             f"sha256 {archived.sha256[:12]}")
 
 
+def _read(settings: Settings, key: str) -> bytes:
+    try:
+        body: bytes = s3.client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
+    except Exception as exc:
+        raise PipelineError(f"cannot read s3://{settings.s3_bucket}/{key}: {s3.describe_error(exc)}") from exc
+    return body
+
+
 def read_manifest(settings: Settings, key: str) -> dict[str, Any]:
     """Load a manifest JSON from S3."""
-    try:
-        body = s3.client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
-    except Exception as exc:
-        raise PipelineError(f"cannot read manifest s3://{settings.s3_bucket}/{key}: {s3.describe_error(exc)}") from exc
-    data: dict[str, Any] = json.loads(body)
+    data: dict[str, Any] = json.loads(_read(settings, key))
     return data
+
+
+def put_staged(settings: Settings, key: str, rows: list[dict[str, Any]]) -> None:
+    """Write a run's extracted rows to S3 as gzipped JSON lines (byte-identical for the same rows)."""
+    payload = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode("utf-8")
+    try:
+        s3.client(settings).put_object(Bucket=settings.s3_bucket, Key=key, Body=gzip.compress(payload, mtime=0))
+    except Exception as exc:
+        raise PipelineError(f"cannot stage s3://{settings.s3_bucket}/{key}: {s3.describe_error(exc)}") from exc
+
+
+def get_staged(settings: Settings, key: str) -> list[dict[str, Any]]:
+    """Read back the rows `put_staged` wrote."""
+    text = gzip.decompress(_read(settings, key)).decode("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 @dataclass(frozen=True)

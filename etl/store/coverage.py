@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from etl.store import runs
 from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,9 @@ WITH days AS (
            max(r.discovered) AS discovered, sum(r.fetched) AS fetched,
            coalesce(sum(r.fetched) FILTER (WHERE ra.id IS NOT NULL), 0) AS archived,
            sum(r.extracted) AS extracted,
-           bool_or(r.status = 'loaded') AS any_loaded,
-           bool_or(r.status IN ('crawling', 'crawled', 'archived', 'extracted')) AS unfinished,
-           coalesce(max(r.loaded_new + r.loaded_updated + r.unchanged) FILTER (WHERE r.status = 'loaded'), 0)
+           bool_or(r.status = %(done)s) AS any_loaded,
+           bool_or(r.status = ANY(%(open)s) AND r.error IS NULL) AS unfinished,
+           coalesce(max(r.loaded_new + r.loaded_updated + r.unchanged) FILTER (WHERE r.status = %(done)s), 0)
                AS expected
     FROM crawl_runs r LEFT JOIN raw_archives ra ON ra.crawl_run_id = r.id
     WHERE r.source = %(source)s AND r.partition_date BETWEEN %(start)s AND %(end)s
@@ -41,7 +42,7 @@ WITH days AS (
     SELECT DISTINCT ON (partition_date) partition_date AS day, status, blocked, failed, extract_errors, error
     FROM crawl_runs
     WHERE source = %(source)s AND partition_date BETWEEN %(start)s AND %(end)s
-    ORDER BY partition_date, (status = 'crawling'), id DESC
+    ORDER BY partition_date, (status = %(crawling)s), id DESC
 ), present AS (
     SELECT r.partition_date AS day, count(*) AS loaded, count(a.duplicate_of) AS duplicates,
            count(*) FILTER (WHERE a.extraction->>'body' = 'generic') AS fallback
@@ -67,8 +68,8 @@ WITH days AS (
                WHEN r.any_loaded AND coalesce(p.loaded, 0) < r.expected
                    THEN (r.expected - coalesce(p.loaded, 0))::text || ' of ' || r.expected::text
                         || ' loaded articles are missing'
-               WHEN l.status = 'failed' THEN left('latest run failed: ' || coalesce(l.error, ''), 500)
-               WHEN l.status <> 'loaded' THEN 'latest run stopped after step: ' || l.status
+               WHEN l.error IS NOT NULL THEN left('latest run failed: ' || coalesce(l.error, ''), 500)
+               WHEN l.status <> %(done)s THEN 'latest run stopped after step: ' || l.status
            END AS detail
     FROM days d LEFT JOIN runs r USING (day) LEFT JOIN latest l USING (day) LEFT JOIN present p USING (day)
     WHERE r.runs IS NOT NULL OR %(with_never_run)s
@@ -139,7 +140,8 @@ def refresh(database_url: str, sources: Sequence[str], start: date | None = None
                 lo, hi = lo or first, hi or last
             if hi < lo:
                 continue
-            cur.execute(_REFRESH, {"source": source, "start": lo, "end": hi,
+            cur.execute(_REFRESH, {"source": source, "start": lo, "end": hi, "done": runs.DONE,
+                                   "open": list(runs.STATUSES[:-1]), "crawling": runs.STATUSES[0],
                                    "with_never_run": start is not None and end is not None})
 
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from etl.core.config import Settings
-from etl.store import coverage
+from etl.store import coverage, runs
 from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ GROUP BY r.partition_date
 
 _LATEST_RUN = """
 SELECT status, fetched, blocked, skipped_known FROM crawl_runs WHERE source = %s AND partition_date = %s
-ORDER BY (status = 'loaded') DESC, id DESC LIMIT 1
+ORDER BY (status = %s) DESC, id DESC LIMIT 1
 """
 
 _STORE = """
@@ -118,7 +118,7 @@ def check_day(settings: Settings, source: str, day: date) -> Verdict:
     with raw_connection(url) as conn, conn.cursor() as cur:
         cur.execute(_METRICS, params)
         per_day = {row[0]: _day_metrics(row) for row in cur.fetchall()}
-        cur.execute(_LATEST_RUN, (source, day))
+        cur.execute(_LATEST_RUN, (source, day, runs.DONE))
         run = cur.fetchone()
     if run is None:
         verdict = Verdict(source, day, "unknown")
@@ -135,11 +135,3 @@ def check_day(settings: Settings, source: str, day: date) -> Verdict:
                              json.dumps(verdict.metrics, sort_keys=True), source, day))
     (log.warning if not verdict.healthy else log.info)("health %s", verdict.message)
     return verdict
-
-
-def check_run(settings: Settings, run_id: int) -> Verdict:
-    """Check the source and day a crawl run archived (what the DAG's health task calls)."""
-    from etl.store import runs
-
-    run = runs.get_run(settings.require_database_url(), run_id)
-    return check_day(settings, run.source, run.partition_date)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from etl.store import runs
 from etl.store.db import raw_connection
 from etl.transform.dedup import relink_exact
 
@@ -180,9 +181,9 @@ def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int 
             counts = result.as_counts()
             cur.execute(
                 """UPDATE crawl_runs SET loaded_new = %s, loaded_updated = %s, unchanged = %s, duplicates = %s,
-                          status = 'loaded', error = NULL, finished_at = now(), counts = counts || %s::jsonb
+                          status = %s, error = NULL, counts = counts || %s::jsonb
                    WHERE id = %s""",
-                (new, updated, result.unchanged, duplicates, json.dumps(counts), run_id),
+                (new, updated, result.unchanged, duplicates, runs.STORED, json.dumps(counts), run_id),
             )
     log.info("loaded %d staged rows: %d new, %d updated, %d unchanged, %d new versions, %d duplicates",
              result.staged, new, updated, result.unchanged, new_versions, duplicates)

@@ -1,6 +1,8 @@
-"""The `crawl_runs` and `raw_archives` tables: create a run, move it through its states, record archives.
+"""The `crawl_runs` and `raw_archives` tables: create a run, move it through its statuses, record archives.
 
-Reads DATABASE_URL (passed in). Values always travel as query parameters.
+Reads DATABASE_URL (passed in). Values always travel as query parameters. A run's `status` is the last step it
+finished (STATUSES, in pipeline order, see etl/steps/plan.py); a step that fails keeps that status and records
+its `error`, so the next attempt resumes there. Only a failed crawl ends a run (`failed`): a new run crawls again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
 
+#: A run's statuses in the order its steps reach them (migration 0008): `stored` = its articles are upserted,
+#: `loaded` = they are also in the near-duplicate index and linked, the run is finished.
+STATUSES = ("crawling", "crawled", "archived", "extracted", "stored", "loaded")
+STORED, DONE = STATUSES[-2:]
+FAILED = "failed"  # a crawl that failed: nothing of it can be resumed
 COUNT_COLUMNS = (
     "discovered", "fetched", "skipped_known", "blocked", "failed", "non_article", "extracted",
     "extract_errors", "fallback_used", "loaded_new", "loaded_updated", "unchanged", "duplicates",
@@ -96,17 +103,17 @@ def update_run(database_url: str, run_id: int, *, status: str | None = None, err
         cur.execute(f"UPDATE crawl_runs SET {', '.join(assignments)} WHERE id = %s", params)
 
 
-def fail_run(database_url: str, run_id: int, message: str) -> None:
-    """Mark a run failed with its error message (best effort: the original error is what matters)."""
+def fail_run(database_url: str, run_id: int, message: str, *, dead: bool = False) -> None:
+    """Record a step's error (a `dead` run becomes `failed`); best effort: the original error is what matters."""
     try:
-        update_run(database_url, run_id, status="failed", error=message[:2000], finished=True)
-    except Exception:
-        log.exception("could not record the failure of crawl run %s", run_id)
+        update_run(database_url, run_id, status=FAILED if dead else None, error=message[:2000], finished=True)
+    except Exception as exc:
+        log.warning("could not record the failure of crawl run %s: %s", run_id, str(exc).strip().splitlines()[0])
 
 
 def record_archive(database_url: str, run_id: int, warc_key: str, manifest_key: str, sha256: str, size: int,
                    record_count: int, response_count: int) -> None:
-    """Insert the run's `raw_archives` row (idempotent) and mark the run archived."""
+    """Insert the run's `raw_archives` row (idempotent)."""
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute(
             """INSERT INTO raw_archives (crawl_run_id, s3_key, manifest_key, sha256, size_bytes, record_count,
@@ -115,7 +122,6 @@ def record_archive(database_url: str, run_id: int, warc_key: str, manifest_key: 
                ON CONFLICT (crawl_run_id) DO NOTHING""",
             (run_id, warc_key, manifest_key, sha256, size, record_count, response_count),
         )
-        cur.execute("UPDATE crawl_runs SET status = 'archived', error = NULL WHERE id = %s", (run_id,))
 
 
 def archive_of(database_url: str, run_id: int) -> tuple[str, str, str, int] | None:
@@ -133,3 +139,12 @@ def known_article_ids(database_url: str, source: str) -> list[str]:
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT article_id FROM articles WHERE source = %s ORDER BY article_id", (source,))
         return [row[0] for row in cur.fetchall()]
+
+
+def unfinished_run(database_url: str, source: str, day: date) -> Run | None:
+    """The latest run of the source and day that stopped between steps after its crawl (None if there is none)."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT max(id) FROM crawl_runs WHERE source = %s AND partition_date = %s AND status = ANY(%s)",
+                    (source, day, list(STATUSES[1:-1])))
+        row = cur.fetchone()
+    return get_run(database_url, int(row[0])) if row and row[0] is not None else None

@@ -8,8 +8,8 @@ WITH days AS (
     FROM generate_series(%(since)s::date, %(until)s::date, interval '1 day') AS d
 ), run_days AS (
     SELECT partition_date AS day, count(*)::integer AS runs,
-           (count(*) FILTER (WHERE status = 'loaded'))::integer AS loaded_runs,
-           (count(*) FILTER (WHERE status = 'failed'))::integer AS failed_runs
+           (count(*) FILTER (WHERE status IN ('stored', 'loaded')))::integer AS loaded_runs,
+           (count(*) FILTER (WHERE error IS NOT NULL))::integer AS failed_runs
     FROM crawl_runs
     WHERE source = %(source)s AND partition_date BETWEEN %(since)s::date AND %(until)s::date
     GROUP BY partition_date

@@ -1,0 +1,65 @@
+"""The raw steps: crawl a run's interval in a fresh Scrapy process (WARC + manifest to S3), then archive it
+(read the WARC back, verify size and sha256, record it in `raw_archives`).
+
+Reads (through Settings): NEWSARCHIVE_STATE_DIR (local crawl work files), NEWSARCHIVE_TIMEZONE (the local day),
+DATABASE_URL, the S3 settings, NEWSARCHIVE_HOST_OVERRIDES and the crawl settings (passed to Scrapy).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.sources import get_source
+from etl.store import archive, captures, runs
+
+
+def day_interval(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day [00:00, next day 00:00) in `tz` as aware datetimes."""
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return start, end
+
+
+def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
+    """Crawl the run's source over its interval (already archived articles skipped unless refetching)."""
+    from scrapers.run import run_crawl
+
+    database_url = settings.require_database_url()
+    run = runs.get_run(database_url, run_id)
+    source = get_source(run.source)
+    work_dir = settings.state_dir / "work" / run.run_key
+    known = [] if run.refetch else runs.known_article_ids(database_url, source.name)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    start, end = (moment.astimezone(settings.timezone) for moment in (run.interval_start, run.interval_end))
+    output = run_crawl(source, start, end, work_dir, run.run_key, settings, known_ids=known, refetch=run.refetch)
+    uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
+                                  run.partition_date, run.run_key)
+    counts = {**output.counts, "warc_key": uploaded.warc_key, "manifest_key": uploaded.manifest_key,
+              "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
+    runs.update_run(database_url, run.id, counts=counts)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return {"run_id": run.id, "fetched": output.counts.get("fetched", 0), "warc_key": uploaded.warc_key}
+
+
+def archive_run(settings: Settings, run_id: int) -> dict[str, Any]:
+    """Read the run's uploaded WARC back, check it against its record and insert its `raw_archives` row."""
+    database_url = settings.require_database_url()
+    run = runs.get_run(database_url, run_id)
+    counts = run.counts
+    if "warc_key" not in counts:
+        raise PipelineError(f"run {run.run_key} has no uploaded WARC; run the crawl again")
+    uploaded = archive.ArchivedRun(counts["warc_key"], counts["manifest_key"], counts["warc_sha256"],
+                                   int(counts["warc_size"]))
+    archive.verify(settings, uploaded)
+    records = archive.read_manifest(settings, uploaded.manifest_key).get("records", [])
+    responses = sum(1 for r in records if r.get("warc_offset") is not None)
+    runs.record_archive(database_url, run.id, uploaded.warc_key, uploaded.manifest_key, uploaded.sha256,
+                        uploaded.size, len(records), responses)
+    captured = captures.index_run(settings, run.id, uploaded.warc_key)  # the CDXJ index, in S3 and `captures`
+    return {"run_id": run.id, "warc_key": uploaded.warc_key, "size": uploaded.size, "responses": responses,
+            "captures": captured}

@@ -1,0 +1,101 @@
+"""The extract step: parse a run's archived article responses, clean and hash them, stage them in S3.
+
+Reads (through Settings): DATABASE_URL and the S3 settings. `extract_rows` (the row building) is shared with
+`etl.steps.reextract`, which parses archived responses of loaded articles again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from etl.core.config import Settings
+from etl.core.errors import PipelineError
+from etl.store import archive, runs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An archived response to parse: its source, its URL and the crawl run its row belongs to."""
+
+    source: str
+    url: str
+    run_id: int
+
+
+@dataclass
+class Extracted:
+    """The staged rows of one WARC, the URLs that could not be extracted and the offsets found."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+
+
+def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]) -> Extracted:
+    """Parse the wanted responses (by offset) of one WARC into staged rows (JSON-ready, what `load` takes)."""
+    from etl.extract import ExtractionError, extract_article
+    from etl.transform.dedup import content_hash
+    from etl.transform.quality import assess
+
+    out = Extracted()
+    for record in archive.iter_responses(settings, warc_key):
+        target = wanted.get(record.offset)
+        if target is None:
+            continue
+        out.seen.add(record.offset)
+        try:
+            article = extract_article(target.source, target.url, record.body,
+                                      fetched_at=datetime.fromisoformat(record.fetched_at))
+        except ExtractionError as exc:
+            log.warning("not extracted: %s", exc)
+            out.failures.append(target.url)
+            continue
+        article, quality = assess(article)  # boilerplate lines leave the body (recorded), language, normalized
+        out.rows.append({
+            **article.to_json(), "body": article.body, "content_hash": content_hash(article),
+            "warc_key": warc_key, "warc_offset": record.offset, "warc_record_id": record.record_id,
+            "fetched_at": record.fetched_at, "crawl_run_id": target.run_id, "extraction": article.methods,
+            **quality,
+        })
+    return out
+
+
+def _article_offsets(manifest: dict[str, Any], source: str, run_id: int) -> dict[int, Wanted]:
+    return {
+        int(r["warc_offset"]): Wanted(source, r["url"], run_id)
+        for r in manifest.get("records", [])
+        if r.get("kind") == "article" and r.get("outcome") == "ok" and r.get("status") == 200
+        and r.get("warc_offset") is not None  # a 301 to the article is "ok" too, but has no page to parse
+    }
+
+
+def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
+    """Parse every archived article response of the run, clean it, hash it and stage it in S3 as JSON lines."""
+    database_url = settings.require_database_url()
+    run = runs.get_run(database_url, run_id)
+    located = runs.archive_of(database_url, run.id)
+    if located is None:
+        raise PipelineError(f"run {run.run_key} is not archived yet; run the archive step first")
+    warc_key, manifest_key, _, _ = located
+    wanted = _article_offsets(archive.read_manifest(settings, manifest_key), run.source, run.id)
+    out = extract_rows(settings, warc_key, wanted)
+    if out.failures and not out.rows:
+        raise PipelineError(
+            f"none of the {len(out.failures)} archived article pages of run {run.run_key} could be extracted "
+            f"(first: {out.failures[0]}); the layout may have changed. Fix the parser, then retry this step"
+        )
+    key = archive.staged_key(run.source, run.partition_date, run.run_key)
+    archive.put_staged(settings, key, out.rows)
+    counts = {
+        "extracted": len(out.rows), "extract_errors": len(out.failures), "extract_failures": out.failures,
+        "fallback_used": sum(1 for r in out.rows if r["extraction"].get("body") == "generic"),
+        "staged_key": key, "missing_responses": len(wanted) - len(out.seen),
+    }
+    runs.update_run(database_url, run.id, counts=counts)
+    return {"run_id": run.id, "staged_key": key, "extracted": len(out.rows), "extract_errors": len(out.failures)}
