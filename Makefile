@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NEWSARCHIVE_STATE_DIR ?= $(CURDIR)/.newsarchive
 DEMO_DAY ?= 2026-01-01
 
-.PHONY: install demo test lint typecheck check airflow services-up services-down clean
+.PHONY: install demo test lint typecheck check airflow services-up services-down clean webarchive-tools
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 2; }
@@ -17,6 +17,15 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# pywb (replay-archive) and the wacz validator: their pins clash with Airflow's, so they get their own venv.
+WEBARCHIVE := .venv-webarchive
+$(WEBARCHIVE)/.installed: constraints-webarchive.txt
+	test -d $(WEBARCHIVE) || $(PYTHON) -m venv $(WEBARCHIVE)
+	$(WEBARCHIVE)/bin/python -m pip install --quiet -c constraints-webarchive.txt pywb wacz
+	touch $@
+
+webarchive-tools: $(WEBARCHIVE)/.installed
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --day $(DEMO_DAY)

@@ -8,6 +8,8 @@ Maintenance of the archive, weekly (Sunday 05:00 local time, NEWSARCHIVE_TIMEZON
    fetched from the sites. Trigger it by hand after a parser release.
 2. **health** - re-checks every source and day of that window against the source's baseline and fails with
    the names of the unhealthy sources, days and fields.
+3. **package** - packs every closed source-day (up to yesterday) not packed yet into a WACZ file in S3
+   (`packages/source=<source>/date=<day>.wacz`: the day's WARCs, CDXJ index, pages list, digests).
 
 Settings come from the environment (see `.env.example`).
 """
@@ -46,7 +48,7 @@ def _window(settings: Any) -> tuple[date | None, date]:
     doc_md=__doc__,
 )
 def news_maintenance() -> None:
-    """Re-extract recent articles from the archive, then re-check their health."""
+    """Re-extract recent articles from the archive, then re-check their health; package closed days."""
 
     @task
     def reextract() -> dict[str, Any]:
@@ -78,7 +80,17 @@ def news_maintenance() -> None:
             raise AirflowFailException("; ".join(bad))
         return [v.message for v in problems]
 
+    @task
+    def package() -> int:
+        from etl.core.config import load_settings
+        from etl.read.wacz import pack_closed_days
+
+        settings = load_settings()
+        _, until = _window(settings)
+        return len(pack_closed_days(settings, until + timedelta(days=1)))
+
     reextract() >> health()
+    package()
 
 
 news_maintenance()

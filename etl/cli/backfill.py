@@ -34,11 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     """Run or resume the backfill job."""
-    from etl.dev.services.manager import resolve_settings
     from etl.steps import backfill
 
     request = backfill.BackfillRequest(args.source, args.start, args.end, args.only_gaps, args.refetch)
     backfill.validate(request, datetime.now(settings.timezone).date())
-    result = backfill.run(resolve_settings(settings), request, stream=backfill.default_stream())
+    result = backfill.run(settings, request, stream=backfill.default_stream())
     sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return 1 if result.failed else 0

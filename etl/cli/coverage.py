@@ -27,11 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_coverage(args: argparse.Namespace, settings: Settings) -> int:
     """Refresh and print the ledger."""
-    from etl.dev.services.manager import resolve_settings
     from etl.sources import SOURCES, get_source
     from etl.store import coverage
 
-    url = resolve_settings(settings).require_database_url()
+    url = settings.require_database_url()
     names = [get_source(args.source).name] if args.source else [s.name for s in SOURCES.values()]
     if args.since:
         yesterday = datetime.now(settings.timezone).date() - timedelta(days=1)

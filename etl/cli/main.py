@@ -55,10 +55,9 @@ def cmd_services(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply (or list) the SQL migrations."""
-    from etl.dev.services.manager import resolve_settings
     from etl.store import migrate
 
-    url = resolve_settings(settings).require_database_url()
+    url = settings.require_database_url()
     if args.status:
         for migration, is_applied in migrate.status(url):
             _out(f"{migration.version:04d} {migration.name:30} {'applied' if is_applied else 'pending'}")
@@ -81,11 +80,10 @@ def cmd_replay_site(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Run every pipeline step for one source and one local day, without Airflow; print the run's summary."""
-    from etl.dev.services.manager import resolve_settings
     from etl.steps import pipeline
 
     summary = pipeline.ingest_day(
-        resolve_settings(settings), args.source, args.date, refetch=args.refetch, trigger="cli"
+        settings, args.source, args.date, refetch=args.refetch, trigger="cli"
     )
     _out(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
     return 0

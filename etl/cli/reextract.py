@@ -29,11 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_reextract(args: argparse.Namespace, settings: Settings) -> int:
     """Run the re-extraction and print its counts."""
-    from etl.dev.services.manager import resolve_settings
     from etl.sources import get_source
     from etl.steps.reextract import reextract
 
     source = get_source(args.source).name if args.source else None
-    result = reextract(resolve_settings(settings), source, args.since, args.until)
+    result = reextract(settings, source, args.since, args.until)
     sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return 0

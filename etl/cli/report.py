@@ -28,11 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Build the report and write it."""
-    from etl.dev.services.manager import resolve_settings
     from etl.read import report
     from etl.sources import SOURCES
 
-    url = resolve_settings(settings).require_database_url()
+    url = settings.require_database_url()
     until = max(args.since, datetime.now(settings.timezone).date() - timedelta(days=1)) if args.since else None
     page = report.build(url, list(SOURCES), args.since, until)
     out = Path(args.output)

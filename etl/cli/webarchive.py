@@ -60,12 +60,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     replay.set_defaults(handler=cmd_replay)
 
 
-def _resolved(settings: Settings) -> Settings:
-    from etl.dev.services.manager import resolve_settings
-
-    return resolve_settings(settings)
-
-
 def cmd_wacz(args: argparse.Namespace, settings: Settings) -> int:
     """Write the WACZ."""
     from etl.read import wacz
@@ -77,7 +71,7 @@ def cmd_wacz(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"{out} already exists (use --force to overwrite a file)")
     if not out.parent.is_dir():
         raise UserError(f"no such directory: {out.parent}")
-    package = wacz.package_day(_resolved(settings), args.source, args.day, out)
+    package = wacz.package_day(settings, args.source, args.day, out)
     sys.stdout.write(f"wrote {out}: {package.warcs} WARC(s), {package.captures} captures, {package.pages} pages\n")
     return 0
 
@@ -86,12 +80,11 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print the stored response."""
     from etl.store import captures
 
-    resolved = _resolved(settings)
-    capture = captures.find(resolved.require_database_url(), args.url, args.at)
-    stored = captures.read(resolved, capture)
+    capture = captures.find(settings.require_database_url(), args.url, args.at)
+    stored = captures.read(settings, capture)
     if not args.body:
         head = [f"# {capture.url} captured {capture.captured_at.isoformat()} "
-                f"(s3://{resolved.s3_bucket}/{capture.warc_key} @{capture.warc_offset}+{capture.warc_length})"]
+                f"(s3://{settings.s3_bucket}/{capture.warc_key} @{capture.warc_offset}+{capture.warc_length})"]
         head += [f"{name}: {value}" for name, value in stored.warc_headers]
         head += ["", stored.status_line, *(f"{name}: {value}" for name, value in stored.http_headers), "", ""]
         sys.stdout.write("\n".join(head))
@@ -104,7 +97,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Verify and report."""
     from etl.store import verify
 
-    report = verify.verify(_resolved(settings), args.source, args.since)
+    report = verify.verify(settings, args.source, args.since)
     for problem in report.problems:
         sys.stdout.write(f"problem: {problem}\n")
     sys.stdout.write(f"verified {report.archives} WARC(s), {report.records} records, {report.articles} article "
@@ -117,9 +110,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Index the archives that have no capture rows."""
     from etl.store import captures
 
-    resolved = _resolved(settings)
-    todo = captures.unindexed_archives(resolved.require_database_url(), args.source)
-    total = sum(captures.index_run(resolved, run_id, key) for run_id, key in todo)
+    todo = captures.unindexed_archives(settings.require_database_url(), args.source)
+    total = sum(captures.index_run(settings, run_id, key) for run_id, key in todo)
     sys.stdout.write(f"indexed {len(todo)} WARC(s), {total} captures\n")
     return 0
 
@@ -129,9 +121,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from etl.read import replay_archive
 
     wayback = replay_archive.find_wayback(args.pywb)
-    resolved = _resolved(settings)
-    root = resolved.state_dir / "replay-archive"
-    counts = replay_archive.prepare(resolved, root)
+    root = settings.state_dir / "replay-archive"
+    counts = replay_archive.prepare(settings, root)
     process = replay_archive.serve(root, args.port, wayback)
     sys.stdout.write(f"replaying {sum(counts.values())} captures of {len(counts)} source(s) on "
                      f"http://127.0.0.1:{args.port}/<source>/<timestamp>/<url> (Ctrl-C stops)\n")
