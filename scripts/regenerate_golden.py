@@ -21,7 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from etl.core.dates import ALMATY
-from etl.extract import Article, extract_article
+from etl.extract import Article
+from etl.sources import extract_article
 from etl.transform.corpus import to_corpus
 
 logger = logging.getLogger("regenerate_golden")

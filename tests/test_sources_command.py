@@ -26,7 +26,7 @@ def test_json_lists_every_registered_source(capsys: pytest.CaptureFixture[str]) 
         item = items[name]
         assert item["hosts"] == list(source.hosts)
         assert item["enabled"] == source.enabled
-        assert item["daily_discovery"] == source.daily_discovery and item["backfill_discovery"]
+        assert item["discovery"] == [method.describe() for method in source.discovery] and item["discovery"]
         assert item["download_delay"] == source.download_delay
         assert item["concurrency_per_host"] == source.concurrency_per_host
         assert item["unconfirmed"] == list(source.unconfirmed)

@@ -16,19 +16,14 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.core.dates import parse_day_time
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
+from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, css, first_text, unique_texts
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "nur-2025.1"
 VERSION_2026 = "nur-2026.1"
 
 
-def _css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules)."""
-    return CSSSelector(expression, translator="html")
-
-
-_H1 = _css("h1")
+_H1 = css("h1")
 
 
 class NurParser(SiteParser):
@@ -40,7 +35,7 @@ class NurParser(SiteParser):
     TIME: ClassVar[CSSSelector]
     AUTHOR: ClassVar[CSSSelector]
     TAG_LINKS: ClassVar[CSSSelector]
-    DROP = _css(
+    DROP = css(
         "figure, figcaption, img, picture, video, iframe, script, style, noscript, .banner-inline, "
         "[class*=banner], .read-also, [class*=share]"
     )
@@ -61,7 +56,7 @@ class NurParser(SiteParser):
             if stamp:
                 return stamp
             raw = clean_text(element.text_content())
-            moment = parse_day_time(raw, tz=self.TZ) if raw else None
+            moment = parse_day_time(raw, tz=self.tz) if raw else None
             if moment and raw:
                 return Stamp(moment, raw)
         return None
@@ -84,25 +79,25 @@ class NurV2025(NurParser):
     """The 2025 markup: `div.formatted-body`, `h1.main-headline`."""
 
     VERSION = VERSION_2025
-    BODY = _css("div.formatted-body")
+    BODY = css("div.formatted-body")
     MARKER = BODY
-    TITLES = (_css("h1.main-headline"),)
-    TIME = _css("time.datetime")
-    AUTHOR = _css("span.author-name")
-    TAG_LINKS = _css("ul.tags a")
+    TITLES = (css("h1.main-headline"),)
+    TIME = css("time.datetime")
+    AUTHOR = css("span.author-name")
+    TAG_LINKS = css("ul.tags a")
 
 
 class NurV2026(NurParser):
     """The 2026 markup: `div.article-body__content` up to `div.article-tags`, `h1.article-title`."""
 
     VERSION = VERSION_2026
-    BODY = _css("div.article-body__content")
-    BODY_END = _css("div.article-tags")
+    BODY = css("div.article-body__content")
+    BODY_END = css("div.article-tags")
     MARKER = BODY
-    TITLES = (_css("h1.article-title"),)
-    TIME = _css("time.article-info__date")
-    AUTHOR = _css("span.article-info__author")
-    TAG_LINKS = _css("div.article-tags a")
+    TITLES = (css("h1.article-title"),)
+    TIME = css("time.article-info__date")
+    AUTHOR = css("span.article-info__author")
+    TAG_LINKS = css("div.article-tags a")
 
 
 NUR_PARSERS = ParserFamily(versions=(NurV2025, NurV2026), default=NurV2026)

@@ -18,16 +18,11 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.core.dates import local_date, parse_day_time
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
+from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, css, first_text, unique_texts
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "tengrinews-2025.1"
 VERSION_2026 = "tengrinews-2026.1"
-
-
-def _css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules)."""
-    return CSSSelector(expression, translator="html")
 
 
 class TengrinewsParser(SiteParser):
@@ -39,7 +34,7 @@ class TengrinewsParser(SiteParser):
     TIMES: ClassVar[CSSSelector]
     AUTHORS: ClassVar[tuple[CSSSelector, ...]]
     TAG_LINKS: ClassVar[CSSSelector]
-    DROP = _css(
+    DROP = css(
         "figure, figcaption, img, picture, video, iframe, script, style, noscript, "
         "[class*=banner], [class*=share], [class*=social], [id*=adfox]"
     )
@@ -61,7 +56,7 @@ class TengrinewsParser(SiteParser):
                 return stamp
             raw = clean_text(element.text_content())
             fetched = self.page.fetched_at
-            moment = parse_day_time(raw, local_date(fetched, self.TZ) if fetched else None, self.TZ)
+            moment = parse_day_time(raw, local_date(fetched, self.tz) if fetched else None, self.tz)
             if moment:
                 return Stamp(moment, raw)
         return None
@@ -84,26 +79,26 @@ class TengrinewsV2025(TengrinewsParser):
     """The 2025 markup: `div.content_main_text`."""
 
     VERSION = VERSION_2025
-    BODY = _css("div.content_main_text")
-    BODY_END = _css("#comm, .content_main_text_tags")
+    BODY = css("div.content_main_text")
+    BODY_END = css("#comm, .content_main_text_tags")
     MARKER = BODY
-    TITLES = (_css("h1.head-single"), _css("h1"))
-    TIMES = _css(".content_main_meta .date-time, span.date-time")
-    AUTHORS = (_css(".content_main_author"),)
-    TAG_LINKS = _css(".content_main_text_tags a")
+    TITLES = (css("h1.head-single"), css("h1"))
+    TIMES = css(".content_main_meta .date-time, span.date-time")
+    AUTHORS = (css(".content_main_author"),)
+    TAG_LINKS = css(".content_main_text_tags a")
 
 
 class TengrinewsV2026(TengrinewsParser):
     """The 2026 markup: `div.tn-news-text` up to `.tn-news-tags`."""
 
     VERSION = VERSION_2026
-    BODY = _css("div.tn-news-text")
-    BODY_END = _css(".tn-news-tags")
+    BODY = css("div.tn-news-text")
+    BODY_END = css(".tn-news-tags")
     MARKER = BODY
-    TITLES = (_css("h1.tn-news-title"), _css("h1"))
-    TIMES = _css("time.tn-news-date")
-    AUTHORS = (_css(".tn-news-author"),)
-    TAG_LINKS = _css(".tn-news-tags a")
+    TITLES = (css("h1.tn-news-title"), css("h1"))
+    TIMES = css("time.tn-news-date")
+    AUTHORS = (css(".tn-news-author"),)
+    TAG_LINKS = css(".tn-news-tags a")
 
 
 TENGRINEWS_PARSERS = ParserFamily(versions=(TengrinewsV2025, TengrinewsV2026), default=TengrinewsV2026)

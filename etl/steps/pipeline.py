@@ -111,7 +111,8 @@ def staged_row(article: Article, record: archive.ResponseRecord, warc_key: str, 
 
 def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
     """Parse every archived article response of the run, clean it, hash it and stage it in S3 as JSON lines."""
-    from etl.extract import ExtractionError, extract_article
+    from etl.extract import ExtractionError
+    from etl.sources import extract_article
 
     database_url = settings.require_database_url()
     run = runs.get_run(database_url, run_id)

@@ -72,7 +72,8 @@ def _targets(database_url: str, source: str | None, since: date | None,
 def reextract(settings: Settings, source: str | None = None, since: date | None = None,
               until: date | None = None) -> ReextractResult:
     """Re-parse every selected article from its archived response and load what changed."""
-    from etl.extract import ExtractionError, extract_article
+    from etl.extract import ExtractionError
+    from etl.sources import extract_article
 
     url = settings.require_database_url()
     result = ReextractResult()
