@@ -89,6 +89,7 @@ def crawl_command(
         "NEWSARCHIVE_HOST_OVERRIDES": overrides,
         "NEWSARCHIVE_TIMEZONE": settings.timezone.key,
         "DOWNLOAD_DELAY": delay,
+        "NEWSARCHIVE_DOWNLOAD_DELAY": "" if settings.download_delay is None else settings.download_delay,
         "AUTOTHROTTLE_ENABLED": delay > 0 if settings.autothrottle is None else settings.autothrottle,
         "USER_AGENT": settings.user_agent,
     }
