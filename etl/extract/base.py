@@ -207,10 +207,22 @@ def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelecto
 
 
 class SiteParser:
-    """Base of the site parsers: subclasses implement the selector step of each field; `parse` runs the chain."""
+    """Base of the site parsers: the selector step of each field, declared by class constants (or overridden);
+    `parse` runs the chain."""
 
     VERSION: ClassVar[str] = ""
     MARKER: ClassVar[CSSSelector | None] = None
+    #: Title headings tried in order, and the site suffix removed from every title candidate.
+    TITLES: ClassVar[tuple[CSSSelector, ...]] = ()
+    TITLE_SUFFIX_RE: ClassVar[re.Pattern[str] | None] = None
+    #: The body container (first match), where it ends, and what inside it is not text.
+    BODY: ClassVar[CSSSelector | None] = None
+    BODY_END: ClassVar[CSSSelector | None] = None
+    DROP: ClassVar[CSSSelector] = css("figure, figcaption, img, picture, video, iframe, script, style, noscript")
+    #: The visible publication time (`datetime` attribute, else the text read by `visible_time`).
+    TIMES: ClassVar[CSSSelector | None] = None
+    AUTHORS: ClassVar[tuple[CSSSelector, ...]] = ()
+    TAG_LINKS: ClassVar[CSSSelector | None] = None
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -222,18 +234,30 @@ class SiteParser:
         """Tell whether the page carries this markup version's marker element."""
         return cls.MARKER is not None and bool(cls.MARKER(page.tree))
 
-    # The selector step of each field; the defaults find nothing or fall back to the page URL and source.
+    # The selector step of each field, from the class constants; a field without them finds nothing.
 
     def title(self) -> str | None:
-        """The title from the page markup."""
-        return None
+        """The text of the first non-empty title heading."""
+        return first_text(self.page.tree, self.TITLES)
 
     def strip_title(self, title: str) -> str:
         """The title without the site's suffix (og:title, <title>)."""
-        return title
+        return self.TITLE_SUFFIX_RE.sub("", title) if self.TITLE_SUFFIX_RE else title
+
+    def visible_time(self, text: str) -> datetime | None:
+        """A time printed without a `datetime` attribute, read the site's way (default: not read)."""
+        return None
 
     def published(self) -> Stamp | None:
-        """The publication time shown on the page."""
+        """The first `TIMES` element's `datetime`, else its text read by `visible_time`."""
+        for element in self.TIMES(self.page.tree) if self.TIMES is not None else ():
+            stamp = self.iso_stamp(element.get("datetime"))
+            if stamp:
+                return stamp
+            raw = clean_text(element.text_content())
+            moment = self.visible_time(raw) if raw else None
+            if moment:
+                return Stamp(moment, raw)
         return None
 
     def modified(self) -> Stamp | None:
@@ -241,16 +265,17 @@ class SiteParser:
         return None
 
     def paragraphs(self) -> tuple[str, ...]:
-        """The body paragraphs from the page markup, in page order."""
-        return ()
+        """Every paragraph and quote of the body container, in page order, up to `BODY_END`, without `DROP`."""
+        containers = self.BODY(self.page.tree) if self.BODY is not None else ()
+        return block_paragraphs(containers[0], self.DROP, self.BODY_END) if containers else ()
 
     def author(self) -> str | None:
-        """The byline from the page markup."""
-        return None
+        """The first non-empty byline."""
+        return first_text(self.page.tree, self.AUTHORS)
 
     def tags(self) -> tuple[str, ...]:
-        """The tags shown on the page."""
-        return ()
+        """The tag link texts, in page order, without duplicates."""
+        return unique_texts(self.TAG_LINKS(self.page.tree)) if self.TAG_LINKS is not None else ()
 
     def image_url(self) -> str | None:
         """The lead image from the page markup."""

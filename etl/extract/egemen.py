@@ -11,17 +11,11 @@ either URL scheme gives the same numeric article id.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
-
-from lxml.cssselect import CSSSelector
 
 from etl.extract.base import (
     ParserFamily,
     SiteParser,
-    block_paragraphs,
     css,
-    first_text,
-    unique_texts,
 )
 
 VERSION_2025 = "egemen-2025.1"
@@ -32,37 +26,12 @@ CREDIT_RE = re.compile(r"^(?:Фото|Сурет)\b", re.IGNORECASE)
 class EgemenParser(SiteParser):
     """What both Egemen markups share; subclasses set the containers."""
 
-    BODY: ClassVar[CSSSelector]
-    BODY_END: ClassVar[CSSSelector]
-    TITLES: ClassVar[tuple[CSSSelector, ...]]
-    AUTHORS: ClassVar[tuple[CSSSelector, ...]]
-    TAG_LINKS: ClassVar[CSSSelector]
     DROP = css("figure, figcaption, img, picture, video, iframe, script, style, noscript, .related")
     TITLE_SUFFIX_RE = re.compile(r"\s*\|\s*Egemen(?: Qazaqstan|\.kz)?\s*$", re.IGNORECASE)
 
-    def title(self) -> str | None:
-        """The page heading."""
-        return first_text(self.page.tree, self.TITLES)
-
-    def strip_title(self, title: str) -> str:
-        """The title without a trailing ' | Egemen Qazaqstan'."""
-        return self.TITLE_SUFFIX_RE.sub("", title)
-
     def paragraphs(self) -> tuple[str, ...]:
         """The body paragraphs up to the share block, without photo credit lines."""
-        containers = self.BODY(self.page.tree)
-        if not containers:
-            return ()
-        texts = block_paragraphs(containers[0], self.DROP, self.BODY_END)
-        return tuple(text for text in texts if not CREDIT_RE.match(text))
-
-    def author(self) -> str | None:
-        """The byline."""
-        return first_text(self.page.tree, self.AUTHORS)
-
-    def tags(self) -> tuple[str, ...]:
-        """The tag links, in page order, without duplicates."""
-        return unique_texts(self.TAG_LINKS(self.page.tree))
+        return tuple(text for text in super().paragraphs() if not CREDIT_RE.match(text))
 
 
 class EgemenV2025(EgemenParser):

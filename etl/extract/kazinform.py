@@ -25,11 +25,9 @@ VERSION_2026 = "kazinform-2026.1"
 class KazinformParser(SiteParser):
     """What every Kazinform markup version shares; subclasses set the body container and title selectors."""
 
-    BODY: ClassVar[CSSSelector]
-    BODY_END: ClassVar[CSSSelector | None] = None
     TITLES: ClassVar[tuple[CSSSelector, ...]] = (css("h1"),)
     LEAD = css(".article__description")
-    TIMES = (css("div.article__time"),)
+    VISIBLE_TIMES = (css("div.article__time"),)
     TIME_ATTRIBUTES = css("div.article__time time[datetime]")
     TAG_BOX = css("div.article__tags")
     TAG_LINKS = css("a")
@@ -41,21 +39,13 @@ class KazinformParser(SiteParser):
     DATELINE_RE = re.compile(r"^([А-ЯЁӘҒҚҢӨҰҮҺІA-Z][А-ЯЁӘҒҚҢӨҰҮҺІA-Z -]+)\. (KAZINFORM|ҚазАқпарат)\s*[–—-]")
     DATELINE_SEARCH = 2  # the lead may come before the dateline paragraph
 
-    def title(self) -> str | None:
-        """The text of the first non-empty title heading."""
-        return first_text(self.page.tree, self.TITLES)
-
-    def strip_title(self, title: str) -> str:
-        """The title without a trailing ' | Kazinform'."""
-        return self.TITLE_SUFFIX_RE.sub("", title)
-
     def published(self) -> Stamp | None:
         """The `<time datetime>` of the article time, else its text 'HH:MM, DD <Month> YYYY | GMT +5'."""
         for element in self.TIME_ATTRIBUTES(self.page.tree):
             stamp = self.iso_stamp(element.get("datetime"))
             if stamp:
                 return stamp
-        raw = first_text(self.page.tree, self.TIMES)
+        raw = first_text(self.page.tree, self.VISIBLE_TIMES)
         moment = parse_visible_time(raw, self.tz) if raw else None
         return Stamp(moment, raw) if moment and raw else None
 
@@ -72,10 +62,7 @@ class KazinformParser(SiteParser):
 
     def paragraphs(self) -> tuple[str, ...]:
         """The lead, then every paragraph and quote of the body container, in page order."""
-        containers = self.BODY(self.page.tree)
-        if not containers:
-            return ()
-        body = block_paragraphs(containers[0], self.DROP, self.BODY_END)
+        body = super().paragraphs()
         lead = self.lead()
         if lead and body and body[0] == lead[-1]:
             body = body[1:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -163,7 +163,7 @@ class Source:
         return self.name
 
     @property
-    def tz(self) -> tzinfo:
+    def tz(self) -> ZoneInfo:
         """The time zone as an object."""
         return ZoneInfo(self.timezone)
 
