@@ -1,6 +1,7 @@
 """The source registry: the built-in specs, plus those of the modules named in `Settings.source_modules`.
 
-A source module defines `SOURCES`, a tuple of `Source` specs. Reads NEWSARCHIVE_SOURCE_MODULES (through
+A source module defines `SOURCES`, a tuple of `Source` specs; every module of this package but `spec` and
+`registry` is one (so a new built-in source is just its module). Reads NEWSARCHIVE_SOURCE_MODULES (through
 `etl.core.config.load_settings`) the first time a source is looked up that is not built in, or the whole
 list is asked for.
 """
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from collections.abc import Iterable
 from datetime import datetime
 
 from etl.core.errors import SettingsError, UserError
 from etl.core.model import Article
-from etl.sources import azattyq, egemen, kazinform, nur, tengrinews
 from etl.sources.spec import Source
 
 logger = logging.getLogger(__name__)
@@ -85,5 +86,7 @@ def extract_article(source: str, url: str, html: str | bytes, *, fetched_at: dat
     return get_source(source).extract(url, html, fetched_at=fetched_at)
 
 
-for _module in (kazinform, tengrinews, egemen, nur, azattyq):
-    register(*_module.SOURCES)
+_PACKAGE = __name__.rsplit(".", 1)[0]
+for _info in pkgutil.iter_modules(importlib.import_module(_PACKAGE).__path__):
+    if _info.name not in ("spec", "registry"):
+        register(*importlib.import_module(f"{_PACKAGE}.{_info.name}").SOURCES)
