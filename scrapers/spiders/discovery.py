@@ -61,17 +61,18 @@ class SourceSpider(ArchiveSpider):
     # -- feeds and sitemaps -------------------------------------------------------------------------
 
     def parse_feed(self, response: Response, method: Feed | None = None) -> Iterator[scrapy.Request]:
-        """Schedule the feed's article links whose pubDate falls in the interval."""
+        """Schedule the feed's article links whose pubDate falls in the interval (undated: see `dated_only`)."""
         items = 0
+        dated_only = method is not None and method.dated_only
         for link, pub_date in feed_entries(response.body):
             url = self.article_url(link)
             if url is None:
                 continue
             published = parse_pub_date(pub_date, self.tz) if pub_date else None
-            if published is None and (pub_date or (method and method.dated_only)):
+            if published is None and pub_date:
                 self.logger.debug("unreadable pubDate %r for %s", pub_date, url)
-                if method and method.dated_only:
-                    continue
+            if published is None and dated_only:
+                continue
             items += 1
             request = self.consider_article(url, published)
             if request is not None:
