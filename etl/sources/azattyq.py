@@ -25,7 +25,6 @@ AZATTYQ = Source(
     display_name="Azattyq (RFE/RL Kazakh service)",
     base_url="https://www.azattyq.org",
     language="kk",
-    languages=("kk",),
     urls=ArticleUrls(
         ("www.azattyq.org",),
         re.compile(r"^https://www\.azattyq\.org/a/(?:[a-z0-9-]+/)?(?P<id>\d{8})\.html$"),

@@ -15,7 +15,6 @@ EGEMEN = Source(
     display_name="Egemen Qazaqstan",
     base_url="https://egemen.kz",
     language="kk",
-    languages=("kk",),
     urls=ArticleUrls(
         ("egemen.kz",),
         re.compile(r"^https://egemen\.kz/(?=article/\d+-[a-z0-9-]+/?$|news/\d+/?$)(?:article|news)/(?P<id>\d+)"),

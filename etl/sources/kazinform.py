@@ -26,7 +26,7 @@ def edition(name: str, display_name: str, site: str, path: str, language: str, p
     pattern = re.compile("^" + re.escape(f"https://{host}{path}") + r"[a-z0-9-]+-(?P<id>[0-9a-f]{6,8})/?$")
     origin = f"https://{host}"
     return Source(
-        name=name, display_name=display_name, base_url=site, language=language, languages=(language,),
+        name=name, display_name=display_name, base_url=site, language=language,
         urls=ArticleUrls((host,), pattern, trailing_slash), parser=parser, unconfirmed=unconfirmed,
         discovery=(
             Feed(origin + feed),

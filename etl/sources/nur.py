@@ -13,7 +13,6 @@ NUR = Source(
     display_name="NUR.KZ (Kazakh edition)",
     base_url="https://kaz.nur.kz",
     language="kk",
-    languages=("kk",),
     urls=ArticleUrls(("kaz.nur.kz",), re.compile(r"^https://kaz\.nur\.kz/[a-z-]+/(?P<id>\d{6,9})-[a-z0-9-]+/?$")),
     parser=NUR_PARSERS,
     discovery=(

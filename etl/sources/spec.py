@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,27 +26,29 @@ def _path(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Feed:
-    """An RSS/Atom feed: its items whose pubDate is in the interval (undated items too, unless `dated_only`)."""
+class _Dated:
+    """A document of article URLs with dates: the entries dated in the interval count; undated entries count
+    too, unless `dated_only`."""
 
     url: str
     dated_only: bool = False
+    DESCRIPTION: ClassVar[str] = ""
 
     def describe(self) -> str:
         """One line for `newsarchive sources` and docs/sources.md."""
-        return f"RSS {_path(self.url)}: items whose pubDate is in the interval"
+        return self.DESCRIPTION.format(path=_path(self.url))
 
 
-@dataclass(frozen=True)
-class Sitemap:
-    """A sitemap of articles: entries dated (news:publication_date, else <lastmod>) in the interval."""
+class Feed(_Dated):
+    """An RSS/Atom feed, its items dated by pubDate."""
 
-    url: str
-    dated_only: bool = False
+    DESCRIPTION = "RSS {path}: items whose pubDate is in the interval"
 
-    def describe(self) -> str:
-        """One line for `newsarchive sources` and docs/sources.md."""
-        return f"sitemap {_path(self.url)}: entries whose publication date (else <lastmod>) is in the interval"
+
+class Sitemap(_Dated):
+    """A sitemap of articles, its entries dated by news:publication_date, else <lastmod>."""
+
+    DESCRIPTION = "sitemap {path}: entries whose publication date (else <lastmod>) is in the interval"
 
 
 @dataclass(frozen=True)

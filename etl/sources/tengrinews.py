@@ -13,7 +13,6 @@ TENGRINEWS = Source(
     display_name="Tengrinews (Kazakh edition)",
     base_url="https://kaz.tengrinews.kz",
     language="kk",
-    languages=("kk",),
     urls=ArticleUrls(
         ("kaz.tengrinews.kz",), re.compile(r"^https://kaz\.tengrinews\.kz/[a-z_]+/[a-z0-9-]+-(?P<id>\d{4,9})/?$")
     ),
