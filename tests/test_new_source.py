@@ -1,5 +1,5 @@
 """A source defined only in tests (tests/example_source.py: spec + parser; replay files written here) runs end
-to end through NEWSARCHIVE_SOURCE_MODULES, and its spec's politeness holds on each of its hosts."""
+to end through NEWSARCHIVE_SOURCE_MODULES, and its spec's politeness (delay, concurrency) holds on each host."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import dataclasses
 import logging
 import os
 import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +27,7 @@ from etl.dev.replay.server import ReplayServer
 from etl.sources import SOURCES, get_source, register_modules
 from etl.steps import pipeline
 from etl.store.migrate import migrate
+from scrapers.run import run_crawl
 from scrapers.spiders.base import host_slots
 
 TESTS = Path(__file__).resolve().parent
@@ -113,3 +119,61 @@ def test_a_source_defined_in_tests_runs_end_to_end(
     both = sorted((stamp, host) for host, stamps in times.items() for stamp in stamps)
     cross = [b[0] - a[0] for a, b in zip(both, both[1:], strict=False) if a[1] != b[1]]
     assert min(cross) < 0.4, "each host has its own slot: the other host's requests do not wait for it"
+
+
+class SlowSite(ThreadingHTTPServer):
+    """Serves the files of `root/<Host>/` after `pause` seconds and records the most requests in flight per host."""
+
+    def __init__(self, root: Path, pause: float) -> None:
+        self.root, self.pause, self.lock = root, pause, threading.Lock()
+        self.in_flight: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        super().__init__(("127.0.0.1", 0), SlowHandler)
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    server: SlowSite
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        site, host = self.server, (self.headers.get("Host") or "").split(":")[0]
+        with site.lock:
+            site.in_flight[host] += 1
+            site.peak[host] = max(site.peak[host], site.in_flight[host])
+        try:
+            time.sleep(site.pause)
+            path = site.root / host / self.path.split("?", 1)[0].lstrip("/")
+            path = path / "index.html" if path.is_dir() else path
+            body = path.read_bytes() if path.is_file() else b""
+            self.send_response(200 if path.is_file() else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        finally:
+            with site.lock:
+                site.in_flight[host] -= 1
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def slow_site(tmp_path: Path) -> Iterator[SlowSite]:
+    write_site(tmp_path / "slow")
+    server = SlowSite(tmp_path / "slow", pause=0.3)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_spec_concurrency_holds_per_host_even_without_delay(example: Any, slow_site: SlowSite, tmp_path: Path) -> None:
+    """`concurrency_per_host=1`: with the delay overridden to 0 and slow answers, never two requests in flight
+    to one host (the global CONCURRENT_REQUESTS_PER_DOMAIN = 2 used to allow two), both hosts busy at once."""
+    base = f"http://127.0.0.1:{slow_site.server_address[1]}"
+    settings = dataclasses.replace(load_settings({}, env_file=None), download_delay=0.0, autothrottle=False,
+                                   host_overrides=MappingProxyType({host: base for host in example.hosts}))
+    start = datetime.fromisoformat("2026-01-01T00:00:00+05:00")
+    output = run_crawl(example, start, start + timedelta(days=1), tmp_path / "run", "example-slow", settings)
+    assert output.counts["fetched"] == len(STORIES)
+    assert slow_site.peak == {host: 1 for host in example.hosts}

@@ -52,6 +52,9 @@ COUNT_KEYS = (
     "requests",
 )
 _TRUE = frozenset({"1", "true", "yes", "on"})
+#: After robots.txt and the host back-off on the way out; on the way back it frees the place before retries and
+#: redirects make new requests.
+SLOT_CONCURRENCY, SLOT_CONCURRENCY_ORDER = "scrapers.middlewares.SlotConcurrencyMiddleware", 900
 
 
 def parse_instant(raw: str | datetime, name: str) -> datetime:
@@ -133,12 +136,15 @@ class ArchiveSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """Add the source's hosts to DOWNLOAD_SLOTS: each host's delay and concurrency from the spec."""
+        """Add the source's hosts to DOWNLOAD_SLOTS (each host's delay and concurrency from the spec) and the
+        middleware that holds each host to its concurrency."""
         super().update_settings(settings)
         raw = settings.get("NEWSARCHIVE_DOWNLOAD_DELAY")
         override = None if raw is None or str(raw).strip() == "" else float(raw)
         slots = {**host_slots(cls.source, override), **settings.getdict("DOWNLOAD_SLOTS")}
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"), SLOT_CONCURRENCY: SLOT_CONCURRENCY_ORDER}
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
