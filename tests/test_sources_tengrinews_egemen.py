@@ -205,13 +205,14 @@ def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tu
 
 
 def backfill_discovered(settings: Settings, source: Any, tmp_path: Path) -> set[str]:
-    """The article URLs a 3-day crawl fetched successfully."""
+    """The article URLs a 3-day crawl fetched successfully (200; a 301 exchange is archived but is no page)."""
     from scrapers.run import run_crawl
 
     start, end = interval("2025-12-31", days=3)
     output = run_crawl(source, start, end, tmp_path / "backfill", f"{source.name}-backfill", settings)
     manifest = json.loads(output.manifest_path.read_text(encoding="utf-8"))
-    return {r["url"] for r in manifest["records"] if r["kind"] == "article" and r["outcome"] == "ok"}
+    return {r["url"] for r in manifest["records"]
+            if r["kind"] == "article" and r["outcome"] == "ok" and r["status"] == 200}
 
 
 def every_article(days: dict[str, Any]) -> set[str]:

@@ -1,7 +1,8 @@
 """Shared spider logic: the crawl interval, known article ids, per-host politeness, outcome counts, manifest.
 
-Reads: NEWSARCHIVE_MANIFEST_PATH (where the manifest JSON goes once the WARC is complete),
-NEWSARCHIVE_TIMEZONE (local dates of the interval), NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED (close the
+Local dates and times printed without an offset are the source's (its spec's time zone), whatever the
+pipeline's zone that chose the interval. Reads: NEWSARCHIVE_MANIFEST_PATH (where the manifest JSON goes once
+the WARC is complete), NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED (close the
 spider with reason `blocked` after that many blocked responses in a row; 0 = never),
 NEWSARCHIVE_DOWNLOAD_DELAY (unset or empty: each host of the source waits the spec's `download_delay`; a
 number: every host waits that long) and DOWNLOAD_SLOTS (a host already there keeps its entry).
@@ -24,7 +25,6 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from etl.core.config import DEFAULT_TIMEZONE
 from scrapers.middlewares import BLOCKED_META
 from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed
 
@@ -123,7 +123,7 @@ class ArchiveSpider(scrapy.Spider):
         self.known_ids = read_known_ids(known_ids_file) if known_ids_file else frozenset()
         self.refetch = refetch is True or str(refetch).strip().lower() in _TRUE
         self.max_pages = int(max_pages)
-        self.tz = ZoneInfo(DEFAULT_TIMEZONE)
+        self.tz = self.source.tz
         self.manifest_path: Path | None = None
         self.max_consecutive_blocked = 0
         self.in_interval: set[str] = set()
@@ -155,8 +155,7 @@ class ArchiveSpider(scrapy.Spider):
         return spider
 
     def configure(self, settings: BaseSettings) -> None:
-        """Apply NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_MANIFEST_PATH and NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED."""
-        self.tz = ZoneInfo(settings.get("NEWSARCHIVE_TIMEZONE") or DEFAULT_TIMEZONE)
+        """Apply NEWSARCHIVE_MANIFEST_PATH and NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED."""
         manifest = settings.get("NEWSARCHIVE_MANIFEST_PATH") or ""
         self.manifest_path = Path(manifest).absolute() if manifest else None
         if self.manifest_path and not settings.get("NEWSARCHIVE_WARC_PATH"):
