@@ -303,3 +303,15 @@ def test_card_time_is_not_borrowed_from_a_neighbour_card() -> None:
         "https://kaz.inform.kz/news/b-aaa002/": None,
         "https://kaz.inform.kz/news/c-aaa003/": datetime(2026, 1, 1, 7, 45, tzinfo=ALMATY),
     }
+
+
+def test_atom_feed_entries_and_dates() -> None:
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+            b'<link rel="alternate" href="https://kaz.inform.kz/news/bir-aaa111/"/>'
+            b"<published>2026-01-01T10:00:00+05:00</published><updated>2026-01-02T09:00:00+05:00</updated></entry>"
+            b'<entry><link href="https://kaz.inform.kz/news/eki-bbb222/"/><updated>2026-01-01</updated></entry></feed>')
+    entries = list(feed_entries(atom))
+    assert entries == [("https://kaz.inform.kz/news/bir-aaa111/", "2026-01-01T10:00:00+05:00"),
+                       ("https://kaz.inform.kz/news/eki-bbb222/", "2026-01-01")]
+    assert parse_pub_date(entries[0][1], ALMATY) == datetime(2026, 1, 1, 10, 0, tzinfo=ALMATY)
+    assert parse_pub_date(entries[1][1], ALMATY) == datetime(2026, 1, 1, 0, 0, tzinfo=ALMATY)

@@ -1,5 +1,5 @@
-"""Feed and sitemap helpers shared by the spiders: RSS items with their pubDate, sitemap entries with their
-date. Reads no settings."""
+"""Feed and sitemap helpers shared by the spiders: RSS items and Atom entries with their date, sitemap entries
+with their date. Reads no settings."""
 
 from __future__ import annotations
 
@@ -13,22 +13,26 @@ from parsel import Selector
 
 
 def parse_pub_date(raw: str, tz: ZoneInfo) -> datetime | None:
-    """Read an RSS pubDate (RFC 822; a date without zone is local time), or None."""
+    """Read an RSS pubDate (RFC 822) or an Atom date (W3C); a date without zone is local time; else None."""
     try:
         value = parsedate_to_datetime(raw.strip())
     except (TypeError, ValueError, IndexError):
-        return None
+        return parse_w3c(raw, tz)
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
 def feed_entries(body: bytes) -> Iterator[tuple[str, str]]:
-    """Yield (link, pubDate text) for each RSS item."""
+    """Yield (link, date text) for each RSS item (pubDate) and Atom entry (published, else updated)."""
     selector = Selector(body=body, type="xml")
     selector.remove_namespaces()
     for item in selector.xpath("//item"):
         link = (item.xpath("link/text()").get() or item.xpath("guid/text()").get() or "").strip()
         if link:
             yield link, (item.xpath("pubDate/text()").get() or "").strip()
+    for entry in selector.xpath("//entry"):
+        link = (entry.xpath("link[not(@rel) or @rel='alternate']/@href").get() or "").strip()
+        if link:
+            yield link, (entry.xpath("published/text()").get() or entry.xpath("updated/text()").get() or "").strip()
 
 
 @dataclass(frozen=True)
