@@ -41,16 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-COUNT_KEYS = (
-    "discovered",
-    "fetched",
-    "skipped_known",
-    "out_of_interval",
-    "blocked",
-    "failed",
-    "non_article",
-    "requests",
-)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 #: After robots.txt and the host back-off on the way out; on the way back it frees the place before retries and
 #: redirects make new requests.
@@ -317,5 +307,5 @@ class ArchiveSpider(scrapy.Spider):
             self.name,
             self.run_key,
             reason,
-            " ".join(f"{key}={counts[key]}" for key in COUNT_KEYS),
+            " ".join(f"{key}={value}" for key, value in counts.items()),
         )

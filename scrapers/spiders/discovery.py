@@ -17,8 +17,9 @@ from urllib.parse import urljoin
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from etl.core.dates import parse_iso
 from etl.sources import Archive, DatedListing, Feed, Sitemap, SitemapIndex
-from scrapers.spiders.base import ArchiveSpider, parse_instant
+from scrapers.spiders.base import ArchiveSpider
 from scrapers.spiders.feeds import feed_entries, parse_pub_date, sitemap_entries
 from scrapers.spiders.listings import active_page, parse_item_date, parse_listing_time
 
@@ -185,13 +186,8 @@ class SourceSpider(ArchiveSpider):
         return self.make_request(method.page_url(page), "listing", self.parse_archive, method=method, page=page)
 
     def archive_date(self, raw: str, method: Archive) -> datetime | date | None:
-        """An item's date: an instant with offset, or a local day (`date_kind="day"`), or None."""
-        if method.date_kind == "day":
-            return parse_item_date(raw)
-        try:
-            return parse_instant(raw, "date") if raw.strip() else None
-        except ValueError:
-            return None
+        """An item's date: an ISO instant (naive: the source's zone), or a local day (`date_kind="day"`), or None."""
+        return parse_item_date(raw) if method.date_kind == "day" else parse_iso(raw, self.tz)
 
     def parse_archive(self, response: Response, method: Archive, page: int) -> Iterator[scrapy.Request]:
         """Schedule the page's items of the interval; ask for the next page unless an item is older than it."""

@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
+from etl.core.dates import parse_iso
+
 
 def parse_pub_date(raw: str, tz: ZoneInfo) -> datetime | None:
     """Read an RSS pubDate (RFC 822) or an Atom date (W3C); a date without zone is local time; else None."""
     try:
         value = parsedate_to_datetime(raw.strip())
     except (TypeError, ValueError, IndexError):
-        return parse_w3c(raw, tz)
+        return parse_iso(raw, tz)
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
@@ -44,18 +46,6 @@ class SitemapEntry:
     raw: str
 
 
-def parse_w3c(raw: str, tz: ZoneInfo) -> datetime | None:
-    """Read a sitemap W3C datetime ('2026-01-01T12:30:00+05:00', a bare date means local midnight), or None."""
-    text = raw.strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
 def sitemap_entries(body: bytes, tz: ZoneInfo) -> Iterator[SitemapEntry]:
     """Yield the entries of a sitemap or sitemap index, dated by news:publication_date, else lastmod."""
     selector = Selector(body=body, type="xml")
@@ -65,4 +55,4 @@ def sitemap_entries(body: bytes, tz: ZoneInfo) -> Iterator[SitemapEntry]:
         if not loc:
             continue
         raw = (node.xpath("news/publication_date/text()").get() or node.xpath("lastmod/text()").get() or "").strip()
-        yield SitemapEntry(loc, parse_w3c(raw, tz) if raw else None, raw)
+        yield SitemapEntry(loc, parse_iso(raw, tz), raw)  # a bare date is local midnight

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from scrapy.http import TextResponse
 
-from etl.core.dates import month_number
+from etl.core.dates import month_number, parse_iso
 
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _CLOCK_DATE_RE = re.compile(r"^(\d{1,2}):(\d{2}),?\s+(\d{1,2})\s+(\S+)\s+(\d{4})")
@@ -22,14 +22,9 @@ _DAY_RE = re.compile(r"(\d{1,2})\s+(\S+)\s+(\d{4})")
 def parse_listing_time(text: str, day: date, tz: ZoneInfo) -> datetime | None:
     """Read a listing card's time: ISO, `HH:MM` (on `day`), `HH:MM, DD <month> YYYY` or `DD.MM.YYYY HH:MM`."""
     text = " ".join(text.split())
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        pass
-    else:
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+    moment = parse_iso(text, tz)
+    if moment or not text:
+        return moment
     try:
         if match := _CLOCK_RE.match(text):
             return datetime.combine(day, time(int(match[1]), int(match[2])), tzinfo=tz)
