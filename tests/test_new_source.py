@@ -23,6 +23,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 import etl.sources.registry as registry
 from etl.core.config import Settings, load_settings
+from etl.core.errors import SettingsError
 from etl.dev.replay.server import ReplayServer
 from etl.sources import SOURCES, get_source, register_modules
 from etl.steps import pipeline
@@ -177,3 +178,24 @@ def test_spec_concurrency_holds_per_host_even_without_delay(example: Any, slow_s
     output = run_crawl(example, start, start + timedelta(days=1), tmp_path / "run", "example-slow", settings)
     assert output.counts["fetched"] == len(STORIES)
     assert slow_site.peak == {host: 1 for host in example.hosts}
+
+
+def test_bad_source_modules_are_one_line_settings_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_loaded_modules", set())
+    with pytest.raises(SettingsError, match="cannot import 'no_such_module'"):
+        register_modules(["no_such_module"])
+    with pytest.raises(SettingsError, match="etl.core.urls has no SOURCES tuple"):
+        register_modules(["etl.core.urls"])
+    clash = dataclasses.replace(SOURCES["egemen"], display_name="another Egemen")
+    with pytest.raises(SettingsError, match="two source specs are named 'egemen'"):
+        registry.register(clash)
+    assert SOURCES["egemen"].display_name == "Egemen Qazaqstan"
+
+
+def test_sources_command_lists_a_configured_module(example: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from etl.cli import main as cli
+
+    assert cli.main(["sources", "--source", "example"]) == 0
+    out = capsys.readouterr().out
+    assert "example  (Example News (test only), disabled)" in out
+    assert "politeness:  0.5 s between requests, 1 at a time per host" in out
