@@ -45,7 +45,7 @@ def bench_parse(rounds: int, repeat: int) -> dict[str, Any]:
     """Kazinform parser vs trafilatura on the golden fixture pages."""
     import trafilatura
 
-    from etl.extract import extract_article
+    from etl.sources import extract_article
 
     pages = []
     for path in sorted(GOLDEN.glob("*.html.gz")):

@@ -1,8 +1,9 @@
-"""Politeness middlewares: Cloudflare challenge detection and host back-off (Retry-After on 429/503).
+"""Politeness middlewares: Cloudflare challenge detection, host back-off (Retry-After on 429/503) and the
+per-host concurrency limit.
 
 Reads: NEWSARCHIVE_BLOCK_BACKOFF (seconds a host is paused after a challenge page),
 NEWSARCHIVE_RETRY_AFTER_MAX (cap on any pause), NEWSARCHIVE_BACKOFF (pause after a 429/503 that has no
-usable Retry-After header).
+usable Retry-After header), DOWNLOAD_SLOTS (each slot's `concurrency`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import DeferredSemaphore
 
 from scrapers.warc import RECORD_META
 
@@ -31,6 +34,8 @@ logger = logging.getLogger(__name__)
 BLOCKED_META = "newsarchive_blocked"
 #: `request.meta` key asking BackoffMiddleware to pause the request's host for that many seconds.
 BACKOFF_META = "newsarchive_backoff"
+#: `request.meta` key: the slot whose concurrency place the request holds (SlotConcurrencyMiddleware).
+SLOT_HELD_META = "newsarchive_slot_held"
 
 CHALLENGE_STATUSES = frozenset({403, 429, 503})
 CHALLENGE_MARKERS = (b"Just a moment...", b"cf-chl", b"challenge-platform")
@@ -153,3 +158,48 @@ class BackoffMiddleware:
                 applied,
             )
         return response
+
+
+class SlotConcurrencyMiddleware:
+    """Hold a request while its download slot has `concurrency` requests in flight (DOWNLOAD_SLOTS).
+
+    Scrapy's downloader starts every queued request of a slot without a delay at once, whatever the slot's
+    concurrency (scrapy/scrapy#6982), so a source's `concurrency_per_host` is enforced here.
+    """
+
+    def __init__(self, crawler: Crawler, limits: dict[str, int]) -> None:
+        self.crawler = crawler
+        self.semaphores = {key: DeferredSemaphore(limit) for key, limit in limits.items()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Read each DOWNLOAD_SLOTS entry's `concurrency`."""
+        slots = crawler.settings.getdict("DOWNLOAD_SLOTS")
+        limits = {key: int(slot["concurrency"]) for key, slot in slots.items() if slot.get("concurrency")}
+        if not limits:
+            raise NotConfigured("no DOWNLOAD_SLOTS concurrency")
+        return cls(crawler, limits)
+
+    async def process_request(self, request: Request) -> None:
+        """Wait for a free place in the request's slot."""
+        assert self.crawler.engine is not None
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        semaphore = self.semaphores.get(key)
+        if semaphore is not None:
+            await maybe_deferred_to_future(semaphore.acquire())
+            request.meta[SLOT_HELD_META] = key
+
+    def release(self, request: Request) -> None:
+        """Give back the place `request` holds, if any."""
+        key = request.meta.pop(SLOT_HELD_META, None)
+        if key is not None:
+            self.semaphores[key].release()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Free the place when the response is in."""
+        self.release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """Free the place when the download failed."""
+        self.release(request)

@@ -18,19 +18,14 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from etl.core.dates import ALMATY
-from etl.extract import Article, extract_article
+from etl.extract import Article
+from etl.sources import extract_article, get_source
 from etl.transform.corpus import to_corpus
 
 logger = logging.getLogger("regenerate_golden")
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "tests" / "golden"
-SOURCE_TIMEZONES: dict[str, ZoneInfo] = {"kazinform": ALMATY}
-SOURCE_TIMEZONES |= {"kazinform_qz": ALMATY, "kazinform_ru": ALMATY, "kazinform_en": ALMATY}
-SOURCE_TIMEZONES |= {"nur": ALMATY, "azattyq": ALMATY}
-SOURCE_TIMEZONES |= {"tengrinews": ALMATY, "egemen": ALMATY}
 HTML_SUFFIX = ".html.gz"
 
 
@@ -77,7 +72,7 @@ def render(html_path: Path) -> Golden:
     json_text = json.dumps(article.to_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     corpus_text = None
     if article.published_at is not None:
-        corpus_text = to_corpus(article, SOURCE_TIMEZONES.get(meta["source"], ALMATY))
+        corpus_text = to_corpus(article, get_source(meta["source"]).tz)
     return Golden(html_path, article, json_text, corpus_text)
 
 

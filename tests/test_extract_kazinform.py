@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from etl.core.errors import UserError
-from etl.extract import ExtractionError, extract_article
-from etl.extract.base import normalise_language, normalise_url
+from etl.extract import ExtractionError
+from etl.extract.base import normalise_language
 from etl.extract.kazinform import VERSION_2025, VERSION_2026
-from etl.extract.registry import get_parser
+from etl.sources import KAZINFORM, extract_article
 
 URL = "https://kaz.inform.kz/news/astanada-zhana-sayabak-ashyldy-a1b2c3/"
 TITLE = "Астанада жаңа саябақ ашылды"
@@ -316,7 +316,7 @@ def test_normalise_language(raw: str, expected: str | None) -> None:
 
 
 def test_normalise_url() -> None:
-    assert normalise_url("HTTPS://Kaz.Inform.kz/news/x-abc123?a=1#b") == "https://kaz.inform.kz/news/x-abc123/"
+    assert KAZINFORM.urls.normalise("HTTPS://Kaz.Inform.kz/news/x-abc123?a=1#b") == "https://kaz.inform.kz/news/x-abc123/"
 
 
 def test_invisible_characters_cleaned_in_every_field() -> None:
@@ -329,8 +329,6 @@ def test_invisible_characters_cleaned_in_every_field() -> None:
 def test_unknown_source() -> None:
     with pytest.raises(UserError):
         extract_article("nosuchsource", URL, page_2026())
-    with pytest.raises(UserError):
-        get_parser("nosuchsource")
 
 
 def test_lead_inside_related_block_is_ignored() -> None:

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from etl.extract import ExtractionError, extract_article
+from etl.extract import ExtractionError
+from etl.sources import extract_article
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_ROOT = REPO / "tests" / "golden"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from psycopg2 import sql
 
 from etl.core.config import Settings
 from etl.core.errors import PipelineError
+from etl.sources import SOURCES
 from etl.store.migrate import MIGRATIONS_DIR, discover, migrate, status
 
 pytestmark = pytest.mark.integration
@@ -80,3 +82,17 @@ def test_missing_or_empty_folder_is_refused(tmp_path: Path) -> None:
         discover(tmp_path)
     with pytest.raises(PipelineError, match="does not exist"):
         discover(tmp_path / "nope")
+
+
+def test_migrate_syncs_the_sources_rows_from_the_specs(empty_db: str) -> None:
+    """Every registered spec has its row after `migrate`, and a changed spec field shows in the row."""
+    migrate(empty_db)
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name, display_name, base_url, language, enabled FROM sources ORDER BY name")
+        rows = cur.fetchall()
+    assert rows == sorted((s.name, s.display_name, s.base_url, s.language, s.enabled) for s in SOURCES.values())
+    renamed = dataclasses.replace(SOURCES["egemen"], display_name="Egemen (renamed)", enabled=False)
+    assert migrate(empty_db, sources=[renamed]) == []
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT display_name, enabled FROM sources WHERE name = 'egemen'")
+        assert cur.fetchone() == ("Egemen (renamed)", False)

@@ -258,10 +258,10 @@ def test_hanging_site_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_failed_start_raises_with_log_tail(tmp_path: Path) -> None:
-    broken = dataclasses.replace(KAZINFORM, spider="no-such-spider")
+    broken = dataclasses.replace(KAZINFORM, name="no_such_spider")
     with pytest.raises(PipelineError, match="exited with status 1") as caught:
         run_crawl(broken, START, END, tmp_path, "broken", crawl_settings("http://127.0.0.1:9"))
-    assert "no-such-spider" in str(caught.value)
+    assert "no_such_spider" in str(caught.value)
 
 
 def test_run_crawl_checks_its_arguments(tmp_path: Path) -> None:

@@ -11,14 +11,17 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, XmlResponse
 
 from etl.core.dates import month_number
-from etl.sources import KAZINFORM
-from scrapers.spiders.base import interval_dates, normalise_article_url, parse_instant, read_known_ids
+from etl.sources import KAZINFORM, DatedListing
+from scrapers.spiders.base import interval_dates, parse_instant, read_known_ids
+from scrapers.spiders.discovery import SourceSpider
 from scrapers.spiders.feeds import feed_entries, parse_pub_date
-from scrapers.spiders.kazinform import KazinformSpider, active_page, listing_url, parse_listing_time
+from scrapers.spiders.listings import active_page, parse_listing_time
+from scrapers.spiders.sources import SPIDERS
 from scrapers.warc import KIND_META
 
 ALMATY = ZoneInfo("Asia/Almaty")
 DAY = date(2026, 1, 1)
+LISTING = next(method for method in KAZINFORM.discovery if isinstance(method, DatedListing))
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Kazinform</title>
@@ -62,15 +65,15 @@ def listing_page(page: int, cards: list[tuple[str, str]], active: int | None, pa
     return html.encode("utf-8")
 
 
-def make_spider(**kwargs: object) -> KazinformSpider:
+def make_spider(**kwargs: object) -> SourceSpider:
     """Build a spider for 2026-01-01 (Almaty) without a crawler."""
     args: dict[str, object] = {"start": "2026-01-01T00:00:00+05:00", "end": "2026-01-02T00:00:00+05:00"}
     args.update(kwargs)
-    return KazinformSpider(**args)
+    return SPIDERS["kazinform"](**args)
 
 
-def listing_response(spider: KazinformSpider, page: int, body: bytes) -> HtmlResponse:
-    url = listing_url(DAY, page)
+def listing_response(spider: SourceSpider, page: int, body: bytes) -> HtmlResponse:
+    url = LISTING.page_url(DAY.isoformat(), page)
     return HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url))
 
 
@@ -101,11 +104,11 @@ def test_listing_collects_article_links_and_asks_next_page() -> None:
     body = listing_page(
         1, [("/news/bir-aaa111/", "10:00"), ("https://kaz.inform.kz/news/eki-bbb222", "09:30")], 1
     )
-    out = list(spider.parse_listing(listing_response(spider, 1, body), day=DAY, page=1))
+    out = list(spider.parse_listing(listing_response(spider, 1, body), method=LISTING, day=DAY, page=1))
     urls = [r.url for r in out]
     assert urls[:2] == ["https://kaz.inform.kz/news/bir-aaa111/", "https://kaz.inform.kz/news/eki-bbb222/"]
     assert out[2].meta[KIND_META] == "listing"
-    assert out[2].cb_kwargs == {"day": DAY, "page": 2}
+    assert out[2].cb_kwargs == {"method": LISTING, "day": DAY, "page": 2}
     assert (
         "page=2" in out[2].url
         and "start_date=2026-01-01" in out[2].url
@@ -116,14 +119,14 @@ def test_listing_collects_article_links_and_asks_next_page() -> None:
 def test_listing_stops_when_paginator_shows_another_page() -> None:
     spider = make_spider()
     body = listing_page(3, [("/news/bir-aaa111/", "10:00")], active=2)
-    assert list(spider.parse_listing(listing_response(spider, 3, body), day=DAY, page=3)) == []
+    assert list(spider.parse_listing(listing_response(spider, 3, body), method=LISTING, day=DAY, page=3)) == []
     assert spider.counts()["discovered"] == 0
 
 
 def test_listing_stops_on_a_page_without_article_links() -> None:
     spider = make_spider()
     body = listing_page(4, [], active=4, pages=5)
-    assert list(spider.parse_listing(listing_response(spider, 4, body), day=DAY, page=4)) == []
+    assert list(spider.parse_listing(listing_response(spider, 4, body), method=LISTING, day=DAY, page=4)) == []
 
 
 def test_listing_stops_when_all_items_are_older_than_the_interval() -> None:
@@ -133,7 +136,7 @@ def test_listing_stops_when_all_items_are_older_than_the_interval() -> None:
         ("/news/eski-abc124/", "22:00, 31 Желтоқсан 2025"),
     ]
     out = list(
-        spider.parse_listing(listing_response(spider, 5, listing_page(5, cards, 5, 9)), day=DAY, page=5)
+        spider.parse_listing(listing_response(spider, 5, listing_page(5, cards, 5, 9)), method=LISTING, day=DAY, page=5)
     )
     assert out == []
     assert spider.counts()["out_of_interval"] == 2
@@ -142,14 +145,14 @@ def test_listing_stops_when_all_items_are_older_than_the_interval() -> None:
 def test_listing_without_paginator_is_a_single_page() -> None:
     spider = make_spider()
     body = listing_page(1, [("/news/bir-aaa111/", "10:00")], active=None)
-    out = list(spider.parse_listing(listing_response(spider, 1, body), day=DAY, page=1))
+    out = list(spider.parse_listing(listing_response(spider, 1, body), method=LISTING, day=DAY, page=1))
     assert [r.meta[KIND_META] for r in out] == ["article"]
 
 
 def test_listing_filters_items_outside_a_partial_interval() -> None:
     spider = make_spider(start="2026-01-01T09:00:00+05:00", end="2026-01-01T12:00:00+05:00")
     cards = [("/news/a-aaa001/", "12:30"), ("/news/b-aaa002/", "10:00"), ("/news/c-aaa003/", "08:59")]
-    out = list(spider.parse_listing(listing_response(spider, 1, listing_page(1, cards, 1)), day=DAY, page=1))
+    out = list(spider.parse_listing(listing_response(spider, 1, listing_page(1, cards, 1)), method=LISTING, day=DAY, page=1))
     assert [r.url for r in out if r.meta[KIND_META] == "article"] == ["https://kaz.inform.kz/news/b-aaa002/"]
     assert spider.counts()["out_of_interval"] == 2
 
@@ -159,12 +162,12 @@ def test_known_ids_are_skipped_unless_refetch(tmp_path: Path) -> None:
     known.write_text("# known\nAAA111\n\n", encoding="utf-8")
     body = listing_page(1, [("/news/bir-aaa111/", "10:00"), ("/news/eki-bbb222/", "11:00")], None)
     spider = make_spider(known_ids_file=str(known))
-    out = list(spider.parse_listing(listing_response(spider, 1, body), day=DAY, page=1))
+    out = list(spider.parse_listing(listing_response(spider, 1, body), method=LISTING, day=DAY, page=1))
     assert [r.url for r in out] == ["https://kaz.inform.kz/news/eki-bbb222/"]
     assert spider.counts()["skipped_known"] == 1
     assert spider.counts()["discovered"] == 2
     refetching = make_spider(known_ids_file=str(known), refetch="1")
-    assert len(list(refetching.parse_listing(listing_response(refetching, 1, body), day=DAY, page=1))) == 2
+    assert len(list(refetching.parse_listing(listing_response(refetching, 1, body), method=LISTING, day=DAY, page=1))) == 2
 
 
 def test_rss_and_listing_share_one_request_per_article() -> None:
@@ -174,7 +177,7 @@ def test_rss_and_listing_share_one_request_per_article() -> None:
     )
     assert len(list(spider.parse_feed(feed))) == 2
     body = listing_page(1, [("/news/bir-aaa111/", "10:00")], None)
-    assert list(spider.parse_listing(listing_response(spider, 1, body), day=DAY, page=1)) == []
+    assert list(spider.parse_listing(listing_response(spider, 1, body), method=LISTING, day=DAY, page=1)) == []
 
 
 @pytest.mark.parametrize(
@@ -241,8 +244,8 @@ def test_spider_start_method_is_not_shadowed() -> None:
         ("https://kaz.inform.kz/news/bir-aaa111/comments/", None),
     ],
 )
-def test_normalise_article_url(url: str, expected: str | None) -> None:
-    assert normalise_article_url(url, KAZINFORM) == expected
+def test_canonical_article_url(url: str, expected: str | None) -> None:
+    assert KAZINFORM.canonical_url(url) == expected
 
 
 @pytest.mark.parametrize(
@@ -294,9 +297,21 @@ def test_card_time_is_not_borrowed_from_a_neighbour_card() -> None:
         b'<div class="allNewsCard"><a class="allNewsCard_link" href="/news/c-aaa003/">C</a>'
         b'<div class="allNewsCard_time">07:45</div></div></body></html>'
     )
-    entries = dict(spider.listing_entries(listing_response(spider, 1, body), DAY))
+    entries = dict(spider.listing_entries(listing_response(spider, 1, body), LISTING, DAY))
     assert entries == {
         "https://kaz.inform.kz/news/a-aaa001/": None,
         "https://kaz.inform.kz/news/b-aaa002/": None,
         "https://kaz.inform.kz/news/c-aaa003/": datetime(2026, 1, 1, 7, 45, tzinfo=ALMATY),
     }
+
+
+def test_atom_feed_entries_and_dates() -> None:
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+            b'<link rel="alternate" href="https://kaz.inform.kz/news/bir-aaa111/"/>'
+            b"<published>2026-01-01T10:00:00+05:00</published><updated>2026-01-02T09:00:00+05:00</updated></entry>"
+            b'<entry><link href="https://kaz.inform.kz/news/eki-bbb222/"/><updated>2026-01-01</updated></entry></feed>')
+    entries = list(feed_entries(atom))
+    assert entries == [("https://kaz.inform.kz/news/bir-aaa111/", "2026-01-01T10:00:00+05:00"),
+                       ("https://kaz.inform.kz/news/eki-bbb222/", "2026-01-01")]
+    assert parse_pub_date(entries[0][1], ALMATY) == datetime(2026, 1, 1, 10, 0, tzinfo=ALMATY)
+    assert parse_pub_date(entries[1][1], ALMATY) == datetime(2026, 1, 1, 0, 0, tzinfo=ALMATY)

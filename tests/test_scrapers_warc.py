@@ -15,9 +15,10 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from scrapers.spiders.kazinform import KazinformSpider
+from scrapers.spiders.sources import SPIDERS
 from scrapers.warc import KIND_META, RECORD_META, WarcWriterMiddleware, classify_status, warc_closed
 
+KazinformSpider = SPIDERS["kazinform"]
 URL = "https://kaz.inform.kz/news/bir-aaa111/"
 HTML = '<html><body><h1>Тақырып</h1><div class="article__content"><p>Мәтін</p></div></body></html>'.encode()
 

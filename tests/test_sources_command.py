@@ -4,10 +4,12 @@ unconfirmed facts, as text and as JSON; an unknown source is a one-line user err
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from etl.cli import main as cli
+from etl.cli.sources import describe, markdown_table
 from etl.sources import SOURCES
 
 
@@ -26,7 +28,7 @@ def test_json_lists_every_registered_source(capsys: pytest.CaptureFixture[str]) 
         item = items[name]
         assert item["hosts"] == list(source.hosts)
         assert item["enabled"] == source.enabled
-        assert item["daily_discovery"] == source.daily_discovery and item["backfill_discovery"]
+        assert item["discovery"] == [method.describe() for method in source.discovery] and item["discovery"]
         assert item["download_delay"] == source.download_delay
         assert item["concurrency_per_host"] == source.concurrency_per_host
         assert item["unconfirmed"] == list(source.unconfirmed)
@@ -59,3 +61,12 @@ def test_unknown_source_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> N
     status, out, err = run(capsys, "--source", "nosuch")
     assert status == 2 and out == ""
     assert err.strip().splitlines() == [line for line in err.strip().splitlines() if "unknown source 'nosuch'" in line]
+
+
+def test_docs_table_is_generated_from_the_specs(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/sources.md holds exactly `newsarchive sources --format markdown` between its markers."""
+    status, out, _ = run(capsys, "--format", "markdown")
+    assert status == 0 and out == markdown_table([describe(source) for source in SOURCES.values()])
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sources.md").read_text(encoding="utf-8")
+    table = text.split("<!-- sources-table:begin -->\n", 1)[1].split("<!-- sources-table:end -->", 1)[0]
+    assert table == out, "docs/sources.md: regenerate the table with `newsarchive sources --format markdown`"

@@ -16,16 +16,16 @@ from typing import Any
 import psycopg2
 import pytest
 import scrapy
+from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from etl.core.config import Settings
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
-from etl.extract import extract_article
-from etl.sources import AZATTYQ, NUR, SOURCES
+from etl.sources import AZATTYQ, NUR, SOURCES, Archive, SitemapIndex, extract_article
 from etl.steps import pipeline
 from scrapers.run import run_crawl
-from scrapers.spiders.azattyq import AzattyqSpider, parse_item_date
-from scrapers.spiders.nur import NurSpider
+from scrapers.spiders.listings import parse_item_date
+from scrapers.spiders.sources import SPIDERS
 
 REPO = Path(__file__).resolve().parents[1]
 NUR_DAYS = json.loads((REPO / "fixtures" / "nur" / "days.json").read_text(encoding="utf-8"))
@@ -34,6 +34,8 @@ NUR_SITE = DEFAULT_ROOT / "kaz.nur.kz"
 AZ_SITE = DEFAULT_ROOT / "www.azattyq.org"
 DAY_START = "2026-01-01T00:00:00+05:00"
 DAY_END = "2026-01-02T00:00:00+05:00"
+LATEST = next(method for method in NUR.discovery if isinstance(method, Archive))
+NUR_INDEX = next(method for method in NUR.discovery if isinstance(method, SitemapIndex))
 
 
 def urls_of(days: dict[str, Any], *names: str) -> set[str]:
@@ -138,7 +140,7 @@ def test_nur_page_without_dates_reads_the_visible_local_time() -> None:
 
 
 def test_nur_feed_keeps_only_items_of_the_interval() -> None:
-    spider = NurSpider(start=DAY_START, end=DAY_END)
+    spider = SPIDERS["nur"](start=DAY_START, end=DAY_END)
     feed = response(XmlResponse, "https://kaz.nur.kz/rss/all.rss", NUR_SITE / "rss" / "all.rss")
     urls = set(scheduled(spider.parse_feed(feed)))
     assert urls and urls <= urls_of(NUR_DAYS, "2026-01-01")
@@ -146,15 +148,15 @@ def test_nur_feed_keeps_only_items_of_the_interval() -> None:
 
 
 def test_nur_latest_listing_stops_once_past_the_interval() -> None:
-    spider = NurSpider(start=DAY_START, end=DAY_END)
+    spider = SPIDERS["nur"](start=DAY_START, end=DAY_END)
     page1 = response(
         HtmlResponse, "https://kaz.nur.kz/latest/?page=1", NUR_SITE / "latest" / "index.html@page=1"
     )
-    assert scheduled(spider.parse_latest(page1, page=1)) == ["https://kaz.nur.kz/latest/?page=2"]
+    assert scheduled(spider.parse_archive(page1, LATEST, page=1)) == ["https://kaz.nur.kz/latest/?page=2"]
     page2 = response(
         HtmlResponse, "https://kaz.nur.kz/latest/?page=2", NUR_SITE / "latest" / "index.html@page=2"
     )
-    urls = scheduled(spider.parse_latest(page2, page=2))
+    urls = scheduled(spider.parse_archive(page2, LATEST, page=2))
     next_page = "https://kaz.nur.kz/latest/?page=3"
     assert set(urls) == urls_of(NUR_DAYS, "2026-01-01") | {next_page}, (
         "page 2 ends at 00:20: not past the interval"
@@ -162,15 +164,15 @@ def test_nur_latest_listing_stops_once_past_the_interval() -> None:
     page3 = response(
         HtmlResponse, "https://kaz.nur.kz/latest/?page=3", NUR_SITE / "latest" / "index.html@page=3"
     )
-    assert scheduled(spider.parse_latest(page3, page=3)) == [], "page 3 is older than the interval: stop"
+    assert scheduled(spider.parse_archive(page3, LATEST, page=3)) == [], "page 3 is older than the interval: stop"
 
 
 def test_nur_sitemap_index_picks_the_months_of_the_interval() -> None:
-    spider = NurSpider(start="2025-12-31T00:00:00+05:00", end="2026-01-03T00:00:00+05:00")
+    spider = SPIDERS["nur"](start="2025-12-31T00:00:00+05:00", end="2026-01-03T00:00:00+05:00")
     index = response(
         XmlResponse, "https://kaz.nur.kz/article-index-sitemap.xml", NUR_SITE / "article-index-sitemap.xml"
     )
-    children = scheduled(spider.parse_sitemap_index(index))
+    children = scheduled(spider.parse_sitemap_index(index, NUR_INDEX))
     assert [url.rsplit("/", 1)[1] for url in children] == [
         "article-sitemap-2025-12.xml",
         "article-sitemap-2026-01.xml",
@@ -185,22 +187,23 @@ def test_nur_sitemap_index_picks_the_months_of_the_interval() -> None:
 
 
 def test_nur_frozen_child_lastmod_does_not_hide_its_month() -> None:
-    spider = NurSpider(start=DAY_START, end=DAY_END)
-    assert spider.child_overlaps(
-        "https://kaz.nur.kz/sitemaps/article-sitemap-2026-01.xml",
-        "2025-06-01T00:00:00Z",
-        spider.local_dates(),
+    spider = SPIDERS["nur"](start=DAY_START, end=DAY_END)
+    body = b"".join(
+        b"<sitemap><loc>https://kaz.nur.kz/sitemaps/%s</loc><lastmod>2025-06-01T00:00:00Z</lastmod></sitemap>" % name
+        for name in (b"article-sitemap-2026-01.xml", b"old.xml")
     )
-    assert not spider.child_overlaps(
-        "https://kaz.nur.kz/sitemaps/old.xml", "2025-06-01T00:00:00Z", spider.local_dates()
-    )
+    index = XmlResponse(url=NUR_INDEX.url, body=b"<sitemapindex>" + body + b"</sitemapindex>",
+                        request=Request(NUR_INDEX.url))
+    assert scheduled(spider.parse_sitemap_index(index, NUR_INDEX)) == [
+        "https://kaz.nur.kz/sitemaps/article-sitemap-2026-01.xml"
+    ]
 
 
 def test_azattyq_archive_dates_and_pagination() -> None:
     assert parse_item_date("1 қаңтар 2026") == date(2026, 1, 1)
     assert parse_item_date("31 желтоқсан 2025") == date(2025, 12, 31)
     assert parse_item_date("жақында") is None
-    spider = AzattyqSpider(start=DAY_START, end=DAY_END)
+    spider = SPIDERS["azattyq"](start=DAY_START, end=DAY_END)
     pending, pages, articles = ["https://www.azattyq.org/z/330"], [], set()
     while pending:
         url = pending.pop()
@@ -209,7 +212,7 @@ def test_azattyq_archive_dates_and_pagination() -> None:
         pages.append(page)
         for next_url in scheduled(
             spider.parse_archive(
-                response(HtmlResponse, url, AZ_SITE / "z" / "330" / name), section="330", page=page
+                response(HtmlResponse, url, AZ_SITE / "z" / "330" / name), AZATTYQ.discovery[0], page=page
             )
         ):
             (pending.append(next_url) if "/z/" in next_url else articles.add(next_url))
@@ -221,7 +224,7 @@ def test_azattyq_archive_dates_and_pagination() -> None:
 
 
 def test_azattyq_article_urls_keep_no_trailing_slash() -> None:
-    spider = AzattyqSpider(start=DAY_START, end=DAY_END)
+    spider = SPIDERS["azattyq"](start=DAY_START, end=DAY_END)
     assert (
         spider.article_url("http://www.azattyq.org/a/33640190.html?ref=x#top")
         == "https://www.azattyq.org/a/33640190.html"

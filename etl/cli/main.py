@@ -91,8 +91,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     """Parse one saved page and print only the result."""
-    from etl.extract import ExtractionError, extract_article
-    from etl.sources import get_source
+    from etl.extract import ExtractionError
+    from etl.sources import extract_article, get_source
     from etl.transform.corpus import to_corpus
 
     source = get_source(args.source)

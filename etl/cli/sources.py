@@ -1,8 +1,8 @@
-"""`newsarchive sources [--source S] [--format text|json]`: list the registered sources.
+"""`newsarchive sources [--source S] [--format text|json|markdown]`: list the registered sources.
 
-For each source: name, display name, hosts, languages, enabled, daily and backfill discovery, politeness
-limits, parser versions and the facts about the live site not yet confirmed. Reads no settings (no
-database or network is needed).
+Everything shown is derived from the source specs (etl/sources/): hosts, languages, enabled, discovery,
+politeness limits, parser versions and the facts about the live site not yet confirmed. `--format markdown`
+prints the table of docs/sources.md. Reads NEWSARCHIVE_SOURCE_MODULES (extra specs); no database or network.
 """
 
 from __future__ import annotations
@@ -13,27 +13,20 @@ import sys
 from typing import Any
 
 from etl.core.config import Settings
-from etl.sources import SOURCES, Source, get_source
+from etl.sources import Source, all_sources, get_source, register_modules
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `sources` subcommand."""
     parser = sub.add_parser(
         "sources", help="list the registered news sources: hosts, languages, discovery, politeness",
-        description="Every source the archive knows (etl/sources/__init__.py), enabled or not, with its daily and "
-        "backfill discovery, politeness limits, parser versions and unconfirmed facts about the live site.",
+        description="Every source the archive knows (the specs in etl/sources/), enabled or not, with its "
+        "discovery, politeness limits, parser versions and unconfirmed facts about the live site.",
     )
     parser.add_argument("--source", help="only this source")
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    parser.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                        help="output format (default text; markdown: the table of docs/sources.md)")
     parser.set_defaults(handler=cmd_sources)
-
-
-def parser_versions(name: str) -> list[str]:
-    """The markup-version names of the source's parser family (empty when none is registered)."""
-    from etl.extract.registry import PARSERS
-
-    family = PARSERS.get(name)
-    return [version.VERSION for version in family.versions] if family else []
 
 
 def describe(source: Source) -> dict[str, Any]:
@@ -44,12 +37,12 @@ def describe(source: Source) -> dict[str, Any]:
         "base_url": source.base_url,
         "hosts": list(source.hosts),
         "languages": list(source.languages or (source.language,)),
+        "timezone": source.timezone,
         "enabled": source.enabled,
-        "daily_discovery": source.daily_discovery,
-        "backfill_discovery": source.backfill_discovery,
+        "discovery": [method.describe() for method in source.discovery],
         "download_delay": source.download_delay,
         "concurrency_per_host": source.concurrency_per_host,
-        "parser_versions": parser_versions(source.name),
+        "parser_versions": [version.VERSION for version in source.parser.versions],
         "unconfirmed": list(source.unconfirmed),
     }
 
@@ -60,9 +53,9 @@ def as_text(item: dict[str, Any]) -> list[str]:
     lines = [
         f"{item['name']}  ({item['display_name']}, {state})",
         f"  hosts:       {', '.join(item['hosts'])}",
-        f"  languages:   {', '.join(item['languages'])}",
-        f"  daily:       {item['daily_discovery'] or '-'}",
-        f"  backfill:    {item['backfill_discovery'] or '-'}",
+        f"  languages:   {', '.join(item['languages'])} (times in {item['timezone']})",
+        "  discovery:   daily and backfill alike",
+        *(f"    - {method}" for method in item["discovery"]),
         f"  politeness:  {item['download_delay']:g} s between requests, "
         f"{item['concurrency_per_host']} at a time per host",
         f"  parsers:     {', '.join(item['parser_versions']) or '-'}",
@@ -72,12 +65,37 @@ def as_text(item: dict[str, Any]) -> list[str]:
     return lines
 
 
+def markdown_table(items: list[dict[str, Any]]) -> str:
+    """The sources table of docs/sources.md."""
+    lines = [
+        "| source | outlet | hosts | languages | discovery | politeness | parser versions | unconfirmed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for item in items:
+        cells = [
+            f"`{item['name']}`" + ("" if item["enabled"] else " (disabled)"),
+            item["display_name"],
+            ", ".join(item["hosts"]),
+            ", ".join(item["languages"]),
+            "<br>".join(item["discovery"]),
+            f"{item['download_delay']:g} s, {item['concurrency_per_host']} per host",
+            ", ".join(item["parser_versions"]),
+            str(len(item["unconfirmed"])),
+        ]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     """Print the registered sources."""
-    chosen = [get_source(args.source)] if args.source else list(SOURCES.values())
+    register_modules(settings.source_modules)
+    chosen = [get_source(args.source)] if args.source else all_sources()
     items = [describe(source) for source in chosen]
     if args.format == "json":
         sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if args.format == "markdown":
+        sys.stdout.write(markdown_table(items))
         return 0
     for position, item in enumerate(items):
         if position:

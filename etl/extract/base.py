@@ -17,7 +17,7 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
 - tags: jsonld keywords -> selectors.
 - image_url: meta og:image -> selectors.
 - canonical_url: meta `<link rel=canonical>`, then og:url, when it is an article URL of the source ->
-  selectors (the page URL normalised: no query or fragment, trailing slash).
+  selectors (the page URL in the source's canonical form, `etl.core.urls.ArticleUrls`).
 - language: meta `<html lang>` (primary subtag, "kz"/"kaz" read as "kk") -> selectors (the source's language).
 
 `article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
@@ -33,20 +33,19 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import ClassVar, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from typing import ClassVar, Protocol, TypeVar
 
 import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.core.dates import ALMATY, parse_iso, to_utc
+from etl.core.dates import parse_iso, to_utc
 from etl.core.model import Article
+from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic
 from etl.extract.jsonld import JsonLdArticle, find_article
 from etl.extract.meta import MetaTags, decode_html, read_meta
-from etl.sources import Source
 from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
@@ -63,8 +62,39 @@ CHALLENGE_XPATH = lxml.etree.XPath(
 EARLIEST_YEAR = 1990
 FUTURE_SLACK = timedelta(days=1)
 
+#: Besides an `h1`, elements any of which makes a fetched page an article (with the versions' markers).
+ARTICLE_MARKERS = (
+    'meta[property="og:type"][content="article"]', 'meta[property="article:published_time"]',
+    'meta[name="article:published_time"]', "[itemprop=articleBody]",
+)
+
 T = TypeVar("T")
 Step = tuple[str, Callable[[], T | None]]
+
+
+def css(expression: str) -> CSSSelector:
+    """A compiled CSS selector (HTML rules: case-insensitive tag and attribute names)."""
+    return CSSSelector(expression, translator="html")
+
+
+class Site(Protocol):
+    """What a parser needs to know of its source (a source spec of `etl.sources` is one)."""
+
+    @property
+    def name(self) -> str:
+        """The source name stored with each article."""
+
+    @property
+    def language(self) -> str:
+        """The main language (ISO 639-1), the last step of the language chain."""
+
+    @property
+    def urls(self) -> ArticleUrls:
+        """The article URL rule and its canonical form."""
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone of times printed without an offset."""
 
 
 class ExtractionError(Exception):
@@ -83,7 +113,7 @@ class Stamp:
 class Page:
     """One fetched page, parsed once: its tree, JSON-LD article and meta tags."""
 
-    source: Source
+    site: Site
     url: str
     tree: HtmlElement
     jsonld: JsonLdArticle
@@ -91,7 +121,7 @@ class Page:
     fetched_at: datetime | None = None
 
     @classmethod
-    def load(cls, source: Source, url: str, html: str | bytes, fetched_at: datetime | None = None) -> Page:
+    def load(cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None) -> Page:
         """Decode (bytes: `<meta charset>` else UTF-8) and parse `html`; ExtractionError when it is not HTML."""
         text = decode_html(html) if isinstance(html, bytes) else html
         try:
@@ -100,7 +130,7 @@ class Page:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
-        return cls(source, url, tree, jsonld, read_meta(tree, url), fetched)
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched)
 
 
 class FieldChain:
@@ -129,13 +159,6 @@ def normalise_language(value: str | None) -> str | None:
     """The primary language subtag in lower case ('kk-KZ' -> 'kk', 'kz' -> 'kk'), or None."""
     primary = (value or "").strip().replace("_", "-").split("-")[0].lower()
     return LANGUAGE_ALIASES.get(primary, primary) or None
-
-
-def normalise_url(url: str) -> str:
-    """`url` with lower-case scheme and host, no query or fragment, and a trailing slash."""
-    parts = urlsplit(url.strip())
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
 
 
 def first_text(tree: HtmlElement, selectors: Iterable[CSSSelector]) -> str | None:
@@ -184,14 +207,26 @@ def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelecto
 
 
 class SiteParser:
-    """Base of the site parsers: subclasses implement the selector step of each field; `parse` runs the chain."""
+    """Base of the site parsers: the selector step of each field, declared by class constants (or overridden);
+    `parse` runs the chain."""
 
     VERSION: ClassVar[str] = ""
     MARKER: ClassVar[CSSSelector | None] = None
-    TZ: ClassVar[tzinfo] = ALMATY
+    #: Title headings tried in order, and the site suffix removed from every title candidate.
+    TITLES: ClassVar[tuple[CSSSelector, ...]] = ()
+    TITLE_SUFFIX_RE: ClassVar[re.Pattern[str] | None] = None
+    #: The body container (first match), where it ends, and what inside it is not text.
+    BODY: ClassVar[CSSSelector | None] = None
+    BODY_END: ClassVar[CSSSelector | None] = None
+    DROP: ClassVar[CSSSelector] = css("figure, figcaption, img, picture, video, iframe, script, style, noscript")
+    #: The visible publication time (`datetime` attribute, else the text read by `visible_time`).
+    TIMES: ClassVar[CSSSelector | None] = None
+    AUTHORS: ClassVar[tuple[CSSSelector, ...]] = ()
+    TAG_LINKS: ClassVar[CSSSelector | None] = None
 
     def __init__(self, page: Page) -> None:
         self.page = page
+        self.tz = page.site.tz
         self._generic: GenericResult | None = None
 
     @classmethod
@@ -199,18 +234,30 @@ class SiteParser:
         """Tell whether the page carries this markup version's marker element."""
         return cls.MARKER is not None and bool(cls.MARKER(page.tree))
 
-    # The selector step of each field; the defaults find nothing or fall back to the page URL and source.
+    # The selector step of each field, from the class constants; a field without them finds nothing.
 
     def title(self) -> str | None:
-        """The title from the page markup."""
-        return None
+        """The text of the first non-empty title heading."""
+        return first_text(self.page.tree, self.TITLES)
 
     def strip_title(self, title: str) -> str:
         """The title without the site's suffix (og:title, <title>)."""
-        return title
+        return self.TITLE_SUFFIX_RE.sub("", title) if self.TITLE_SUFFIX_RE else title
+
+    def visible_time(self, text: str) -> datetime | None:
+        """A time printed without a `datetime` attribute, read the site's way (default: not read)."""
+        return None
 
     def published(self) -> Stamp | None:
-        """The publication time shown on the page."""
+        """The first `TIMES` element's `datetime`, else its text read by `visible_time`."""
+        for element in self.TIMES(self.page.tree) if self.TIMES is not None else ():
+            stamp = self.iso_stamp(element.get("datetime"))
+            if stamp:
+                return stamp
+            raw = clean_text(element.text_content())
+            moment = self.visible_time(raw) if raw else None
+            if moment:
+                return Stamp(moment, raw)
         return None
 
     def modified(self) -> Stamp | None:
@@ -218,28 +265,29 @@ class SiteParser:
         return None
 
     def paragraphs(self) -> tuple[str, ...]:
-        """The body paragraphs from the page markup, in page order."""
-        return ()
+        """Every paragraph and quote of the body container, in page order, up to `BODY_END`, without `DROP`."""
+        containers = self.BODY(self.page.tree) if self.BODY is not None else ()
+        return block_paragraphs(containers[0], self.DROP, self.BODY_END) if containers else ()
 
     def author(self) -> str | None:
-        """The byline from the page markup."""
-        return None
+        """The first non-empty byline."""
+        return first_text(self.page.tree, self.AUTHORS)
 
     def tags(self) -> tuple[str, ...]:
-        """The tags shown on the page."""
-        return ()
+        """The tag link texts, in page order, without duplicates."""
+        return unique_texts(self.TAG_LINKS(self.page.tree)) if self.TAG_LINKS is not None else ()
 
     def image_url(self) -> str | None:
         """The lead image from the page markup."""
         return None
 
     def canonical_url(self) -> str | None:
-        """The page URL normalised (no query or fragment, trailing slash)."""
-        return normalise_url(self.page.url)
+        """The page URL in the source's canonical form (no query or fragment, the source's trailing slash)."""
+        return self.page.site.urls.normalise(self.page.url)
 
     def language(self) -> str | None:
         """The source's language."""
-        return self.page.source.language
+        return self.page.site.language
 
     def dateline_place(self, paragraphs: tuple[str, ...]) -> str | None:
         """The place of the dateline that opens the body."""
@@ -271,21 +319,18 @@ class SiteParser:
 
     def iso_stamp(self, raw: str | None) -> Stamp | None:
         """A plausible stamp from an ISO string (naive means the site's zone), or None."""
-        moment = parse_iso(raw, self.TZ) if raw else None
+        moment = parse_iso(raw, self.tz) if raw else None
         return self._plausible(Stamp(moment, raw)) if moment and raw else None
 
     def _article_url(self, url: str | None) -> str | None:
-        """`url` normalised when it is an article URL of the source, else None."""
-        if not url:
-            return None
-        normalised = normalise_url(url)
-        return normalised if self.page.source.is_article_url(normalised) else None
+        """`url` in canonical form when it is an article URL of the source, else None."""
+        return self.page.site.urls.canonical(url) if url else None
 
     def _article_id(self, canonical_url: str | None) -> str | None:
         """The id in the page URL (as given, then normalised), else in the canonical URL."""
-        source, url = self.page.source, self.page.url
-        return source.article_id(url) or source.article_id(normalise_url(url)) or (
-            source.article_id(canonical_url) if canonical_url else None
+        urls, url = self.page.site.urls, self.page.url
+        return urls.article_id(url) or urls.article_id(urls.normalise(url)) or (
+            urls.article_id(canonical_url) if canonical_url else None
         )
 
     def parse(self) -> Article:
@@ -333,10 +378,10 @@ class SiteParser:
         if article_id is None:
             raise ExtractionError(f"{page.url}: not an article, no article id in the URL")
         return Article(
-            source=page.source.name,
+            source=page.site.name,
             article_id=article_id,
             url=page.url,
-            canonical_url=canonical or normalise_url(page.url),
+            canonical_url=canonical or page.site.urls.normalise(page.url),
             title=title,
             paragraphs=paragraphs,
             published_at=published.moment if published else None,
@@ -373,3 +418,15 @@ class ParserFamily:
         chosen = next((version for version in self.versions if version.matches(page)), self.default)
         logger.debug("%s parsed with %s", page.url, chosen.VERSION)
         return chosen
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """CSS selectors any of which (or an `h1`) tells the crawler that a fetched page is an article."""
+        return ARTICLE_MARKERS + tuple(version.MARKER.css for version in self.versions if version.MARKER)
+
+    def extract(self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
+        """Parse one fetched page of `site` into a cleaned `Article`; ExtractionError when it is not an article."""
+        page = Page.load(site, url, html, fetched_at=fetched_at)
+        article = self.pick(page)(page).parse()
+        logger.debug("extracted %s with %s (%s)", url, article.extractor_version, article.methods)
+        return article

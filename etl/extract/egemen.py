@@ -4,24 +4,18 @@
 `div.top-news.social-links`, byline `div.name-auth h4`. `EgemenV2026` (the fixture's redesign that came with
 the `/news/<id>` scheme): `h1.news-title`, `div.news-body` up to `div.news-share`, `div.news-author`.
 Both: lines starting "Фото"/"Сурет" (photo credits) are not text; the date comes from JSON-LD
-`datePublished`, else `article:published_time`. Article URLs keep the site's form (no trailing slash), and
+`datePublished`, else `article:published_time`. Article URLs keep the site's form (no trailing slash: the spec's URL rule), and
 either URL scheme gives the same numeric article id.
 """
 
 from __future__ import annotations
 
 import re
-from typing import ClassVar
-
-from lxml.cssselect import CSSSelector
 
 from etl.extract.base import (
     ParserFamily,
     SiteParser,
-    block_paragraphs,
-    first_text,
-    normalise_url,
-    unique_texts,
+    css,
 )
 
 VERSION_2025 = "egemen-2025.1"
@@ -29,78 +23,39 @@ VERSION_2026 = "egemen-2026.1"
 CREDIT_RE = re.compile(r"^(?:Фото|Сурет)\b", re.IGNORECASE)
 
 
-def _css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules)."""
-    return CSSSelector(expression, translator="html")
-
-
 class EgemenParser(SiteParser):
     """What both Egemen markups share; subclasses set the containers."""
 
-    BODY: ClassVar[CSSSelector]
-    BODY_END: ClassVar[CSSSelector]
-    TITLES: ClassVar[tuple[CSSSelector, ...]]
-    AUTHORS: ClassVar[tuple[CSSSelector, ...]]
-    TAG_LINKS: ClassVar[CSSSelector]
-    DROP = _css("figure, figcaption, img, picture, video, iframe, script, style, noscript, .related")
+    DROP = css("figure, figcaption, img, picture, video, iframe, script, style, noscript, .related")
     TITLE_SUFFIX_RE = re.compile(r"\s*\|\s*Egemen(?: Qazaqstan|\.kz)?\s*$", re.IGNORECASE)
-
-    def title(self) -> str | None:
-        """The page heading."""
-        return first_text(self.page.tree, self.TITLES)
-
-    def strip_title(self, title: str) -> str:
-        """The title without a trailing ' | Egemen Qazaqstan'."""
-        return self.TITLE_SUFFIX_RE.sub("", title)
 
     def paragraphs(self) -> tuple[str, ...]:
         """The body paragraphs up to the share block, without photo credit lines."""
-        containers = self.BODY(self.page.tree)
-        if not containers:
-            return ()
-        texts = block_paragraphs(containers[0], self.DROP, self.BODY_END)
-        return tuple(text for text in texts if not CREDIT_RE.match(text))
-
-    def author(self) -> str | None:
-        """The byline."""
-        return first_text(self.page.tree, self.AUTHORS)
-
-    def tags(self) -> tuple[str, ...]:
-        """The tag links, in page order, without duplicates."""
-        return unique_texts(self.TAG_LINKS(self.page.tree))
-
-    def canonical_url(self) -> str | None:
-        """The page URL without query, fragment or trailing slash (the site's form)."""
-        return normalise_url(self.page.url).rstrip("/")
-
-    def _article_url(self, url: str | None) -> str | None:
-        """An article URL of the source in the site's form (no trailing slash), or None."""
-        normalised = super()._article_url(url)
-        return normalised.rstrip("/") if normalised else None
+        return tuple(text for text in super().paragraphs() if not CREDIT_RE.match(text))
 
 
 class EgemenV2025(EgemenParser):
     """The `/article/<id>-<slug>` markup: `div[itemprop=articleBody]`."""
 
     VERSION = VERSION_2025
-    BODY = _css("div[itemprop=articleBody]")
-    BODY_END = _css("div.top-news.social-links, .tags")
+    BODY = css("div[itemprop=articleBody]")
+    BODY_END = css("div.top-news.social-links, .tags")
     MARKER = BODY
-    TITLES = (_css("h1.responsive_title"), _css("h1"))
-    AUTHORS = (_css("div.name-auth h4"),)
-    TAG_LINKS = _css(".tags a")
+    TITLES = (css("h1.responsive_title"), css("h1"))
+    AUTHORS = (css("div.name-auth h4"),)
+    TAG_LINKS = css(".tags a")
 
 
 class EgemenV2026(EgemenParser):
     """The `/news/<id>` markup: `div.news-body`."""
 
     VERSION = VERSION_2026
-    BODY = _css("div.news-body")
-    BODY_END = _css("div.news-share, .news-tags")
+    BODY = css("div.news-body")
+    BODY_END = css("div.news-share, .news-tags")
     MARKER = BODY
-    TITLES = (_css("h1.news-title"), _css("h1"))
-    AUTHORS = (_css("div.news-author"),)
-    TAG_LINKS = _css(".news-tags a")
+    TITLES = (css("h1.news-title"), css("h1"))
+    AUTHORS = (css("div.news-author"),)
+    TAG_LINKS = css(".news-tags a")
 
 
 EGEMEN_PARSERS = ParserFamily(versions=(EgemenV2025, EgemenV2026), default=EgemenV2026)

@@ -15,30 +15,23 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.core.dates import parse_visible_time
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
+from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, css, first_text, unique_texts
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "kazinform-2025.1"
 VERSION_2026 = "kazinform-2026.1"
 
 
-def _css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules: case-insensitive tag and attribute names)."""
-    return CSSSelector(expression, translator="html")
-
-
 class KazinformParser(SiteParser):
     """What every Kazinform markup version shares; subclasses set the body container and title selectors."""
 
-    BODY: ClassVar[CSSSelector]
-    BODY_END: ClassVar[CSSSelector | None] = None
-    TITLES: ClassVar[tuple[CSSSelector, ...]] = (_css("h1"),)
-    LEAD = _css(".article__description")
-    TIMES = (_css("div.article__time"),)
-    TIME_ATTRIBUTES = _css("div.article__time time[datetime]")
-    TAG_BOX = _css("div.article__tags")
-    TAG_LINKS = _css("a")
-    DROP = _css(
+    TITLES: ClassVar[tuple[CSSSelector, ...]] = (css("h1"),)
+    LEAD = css(".article__description")
+    VISIBLE_TIMES = (css("div.article__time"),)
+    TIME_ATTRIBUTES = css("div.article__time time[datetime]")
+    TAG_BOX = css("div.article__tags")
+    TAG_LINKS = css("a")
+    DROP = css(
         "figure, figcaption, img, picture, video, iframe, script, style, noscript, .adfox, [id*=adfox], "
         "[class*=share], [class*=social], [class*=related], .article__description"
     )
@@ -46,22 +39,14 @@ class KazinformParser(SiteParser):
     DATELINE_RE = re.compile(r"^([А-ЯЁӘҒҚҢӨҰҮҺІA-Z][А-ЯЁӘҒҚҢӨҰҮҺІA-Z -]+)\. (KAZINFORM|ҚазАқпарат)\s*[–—-]")
     DATELINE_SEARCH = 2  # the lead may come before the dateline paragraph
 
-    def title(self) -> str | None:
-        """The text of the first non-empty title heading."""
-        return first_text(self.page.tree, self.TITLES)
-
-    def strip_title(self, title: str) -> str:
-        """The title without a trailing ' | Kazinform'."""
-        return self.TITLE_SUFFIX_RE.sub("", title)
-
     def published(self) -> Stamp | None:
         """The `<time datetime>` of the article time, else its text 'HH:MM, DD <Month> YYYY | GMT +5'."""
         for element in self.TIME_ATTRIBUTES(self.page.tree):
             stamp = self.iso_stamp(element.get("datetime"))
             if stamp:
                 return stamp
-        raw = first_text(self.page.tree, self.TIMES)
-        moment = parse_visible_time(raw, self.TZ) if raw else None
+        raw = first_text(self.page.tree, self.VISIBLE_TIMES)
+        moment = parse_visible_time(raw, self.tz) if raw else None
         return Stamp(moment, raw) if moment and raw else None
 
     def lead(self) -> tuple[str, ...]:
@@ -77,10 +62,7 @@ class KazinformParser(SiteParser):
 
     def paragraphs(self) -> tuple[str, ...]:
         """The lead, then every paragraph and quote of the body container, in page order."""
-        containers = self.BODY(self.page.tree)
-        if not containers:
-            return ()
-        body = block_paragraphs(containers[0], self.DROP, self.BODY_END)
+        body = super().paragraphs()
         lead = self.lead()
         if lead and body and body[0] == lead[-1]:
             body = body[1:]
@@ -104,17 +86,17 @@ class KazinformV2025(KazinformParser):
     """The 2025 markup: `div.article__body-text`, `h1.article__title`."""
 
     VERSION = VERSION_2025
-    BODY = _css("div.article__body-text")
+    BODY = css("div.article__body-text")
     MARKER = BODY
-    TITLES = (_css("h1.article__title"), _css("h1"))
+    TITLES = (css("h1.article__title"), css("h1"))
 
 
 class KazinformV2026(KazinformParser):
     """The 2026 markup: `div.article__content` up to `div.article__tags`, `h1`."""
 
     VERSION = VERSION_2026
-    BODY = _css("div.article__content")
-    BODY_END = _css("div.article__tags")
+    BODY = css("div.article__content")
+    BODY_END = css("div.article__tags")
     MARKER = BODY
 
 

@@ -11,98 +11,55 @@ first by the shared chain; the body comes from the markup, then from articleBody
 from __future__ import annotations
 
 import re
-from typing import ClassVar
-
-from lxml.cssselect import CSSSelector
+from datetime import datetime
 
 from etl.core.dates import parse_day_time
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, first_text, unique_texts
-from etl.transform.clean import clean_text
+from etl.extract.base import ParserFamily, SiteParser, css
 
 VERSION_2025 = "nur-2025.1"
 VERSION_2026 = "nur-2026.1"
 
 
-def _css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules)."""
-    return CSSSelector(expression, translator="html")
-
-
-_H1 = _css("h1")
+_H1 = css("h1")
 
 
 class NurParser(SiteParser):
     """What both NUR.KZ markups share; subclasses set the containers."""
 
-    BODY: ClassVar[CSSSelector]
-    BODY_END: ClassVar[CSSSelector | None] = None
-    TITLES: ClassVar[tuple[CSSSelector, ...]]
-    TIME: ClassVar[CSSSelector]
-    AUTHOR: ClassVar[CSSSelector]
-    TAG_LINKS: ClassVar[CSSSelector]
-    DROP = _css(
+    DROP = css(
         "figure, figcaption, img, picture, video, iframe, script, style, noscript, .banner-inline, "
         "[class*=banner], .read-also, [class*=share]"
     )
     TITLE_SUFFIX_RE = re.compile(r"\s*[|—–-]\s*NUR\.KZ\s*$", re.IGNORECASE)
 
-    def title(self) -> str | None:
-        """The text of the first non-empty title heading."""
-        return first_text(self.page.tree, (*self.TITLES, _H1))
-
-    def strip_title(self, title: str) -> str:
-        """The title without a trailing ' — NUR.KZ'."""
-        return self.TITLE_SUFFIX_RE.sub("", title)
-
-    def published(self) -> Stamp | None:
-        """The `datetime` of the article time, else its text `1 қаңтар 2026, 14:40` (local time)."""
-        for element in self.TIME(self.page.tree):
-            stamp = self.iso_stamp(element.get("datetime"))
-            if stamp:
-                return stamp
-            raw = clean_text(element.text_content())
-            moment = parse_day_time(raw, tz=self.TZ) if raw else None
-            if moment and raw:
-                return Stamp(moment, raw)
-        return None
-
-    def paragraphs(self) -> tuple[str, ...]:
-        """Every paragraph of the body container, in page order, without ads, figures and 'read also'."""
-        containers = self.BODY(self.page.tree)
-        return block_paragraphs(containers[0], self.DROP, self.BODY_END) if containers else ()
-
-    def author(self) -> str | None:
-        """The visible byline."""
-        return first_text(self.page.tree, (self.AUTHOR,))
-
-    def tags(self) -> tuple[str, ...]:
-        """The tag link texts, in page order, without duplicates."""
-        return unique_texts(self.TAG_LINKS(self.page.tree))
+    def visible_time(self, text: str) -> datetime | None:
+        """`1 қаңтар 2026, 14:40` (local time)."""
+        return parse_day_time(text, tz=self.tz)
 
 
 class NurV2025(NurParser):
     """The 2025 markup: `div.formatted-body`, `h1.main-headline`."""
 
     VERSION = VERSION_2025
-    BODY = _css("div.formatted-body")
+    BODY = css("div.formatted-body")
     MARKER = BODY
-    TITLES = (_css("h1.main-headline"),)
-    TIME = _css("time.datetime")
-    AUTHOR = _css("span.author-name")
-    TAG_LINKS = _css("ul.tags a")
+    TITLES = (css("h1.main-headline"), _H1)
+    TIMES = css("time.datetime")
+    AUTHORS = (css("span.author-name"),)
+    TAG_LINKS = css("ul.tags a")
 
 
 class NurV2026(NurParser):
     """The 2026 markup: `div.article-body__content` up to `div.article-tags`, `h1.article-title`."""
 
     VERSION = VERSION_2026
-    BODY = _css("div.article-body__content")
-    BODY_END = _css("div.article-tags")
+    BODY = css("div.article-body__content")
+    BODY_END = css("div.article-tags")
     MARKER = BODY
-    TITLES = (_css("h1.article-title"),)
-    TIME = _css("time.article-info__date")
-    AUTHOR = _css("span.article-info__author")
-    TAG_LINKS = _css("div.article-tags a")
+    TITLES = (css("h1.article-title"), _H1)
+    TIMES = css("time.article-info__date")
+    AUTHORS = (css("span.article-info__author"),)
+    TAG_LINKS = css("div.article-tags a")
 
 
 NUR_PARSERS = ParserFamily(versions=(NurV2025, NurV2026), default=NurV2026)

@@ -39,7 +39,8 @@ class Extracted:
 
 def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]) -> Extracted:
     """Parse the wanted responses (by offset) of one WARC into staged rows (JSON-ready, what `load` takes)."""
-    from etl.extract import ExtractionError, extract_article
+    from etl.extract import ExtractionError
+    from etl.sources import extract_article
     from etl.transform.dedup import content_hash
     from etl.transform.quality import assess
 

@@ -1,7 +1,9 @@
-"""Apply the numbered SQL migrations in `sql/migrations/` in order, each in its own transaction.
+"""Apply the numbered SQL migrations in `sql/migrations/` in order, each in its own transaction, then sync
+the `sources` rows from the source specs.
 
-Reads DATABASE_URL (passed in). Applied versions are recorded in `schema_migrations` with a checksum; a
-changed, already-applied file is an error, never re-run.
+Reads DATABASE_URL (passed in) and NEWSARCHIVE_SOURCE_MODULES (the registered specs, `etl.sources`).
+Applied versions are recorded in `schema_migrations` with a checksum; a changed, already-applied file is an
+error, never re-run. The `sources` table is never written by hand: one row per registered spec is upserted.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 
 from etl.core.errors import PipelineError, ServiceError
+from etl.sources import Source, all_sources
 from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
@@ -66,8 +70,21 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Apply pending migrations; return the ones applied (empty when the schema is current)."""
+_UPSERT_SOURCE = """
+INSERT INTO sources (name, display_name, base_url, language, enabled)
+VALUES (%(name)s, %(display_name)s, %(base_url)s, %(language)s, %(enabled)s)
+ON CONFLICT (name) DO UPDATE SET display_name = EXCLUDED.display_name, base_url = EXCLUDED.base_url,
+    language = EXCLUDED.language, enabled = EXCLUDED.enabled
+"""
+
+
+def migrate(
+    database_url: str, directory: Path = MIGRATIONS_DIR, sources: Iterable[Source] | None = None
+) -> list[Migration]:
+    """Apply pending migrations and sync the `sources` rows from `sources` (default: every registered spec).
+
+    Returns the migrations applied (empty when the schema is current).
+    """
     migrations = discover(directory)
     applied: list[Migration] = []
     try:
@@ -88,6 +105,7 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
                     continue
                 _apply(conn, migration)
                 applied.append(migration)
+            sync_sources(conn, all_sources() if sources is None else sources)
     except psycopg2.OperationalError as exc:
         raise ServiceError(f"cannot reach PostgreSQL: {str(exc).strip().splitlines()[0]}") from None
     return applied
@@ -107,6 +125,20 @@ def _apply(conn: psycopg2.extensions.connection, migration: Migration) -> None:
             (migration.version, migration.name, migration.checksum),
         )
     conn.commit()
+
+
+def sync_sources(conn: psycopg2.extensions.connection, sources: Iterable[Source]) -> None:
+    """Upsert one `sources` row per spec (name, display name, base URL, main language, enabled)."""
+    rows = [
+        {"name": s.name, "display_name": s.display_name, "base_url": s.base_url, "language": s.language,
+         "enabled": s.enabled}
+        for s in sources
+    ]
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+        cur.executemany(_UPSERT_SOURCE, rows)
+    conn.commit()
+    log.debug("synced %d sources rows", len(rows))
 
 
 def status(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[tuple[Migration, bool]]:

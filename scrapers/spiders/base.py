@@ -1,8 +1,11 @@
-"""Shared spider logic: the crawl interval, known article ids, outcome counts and the run manifest.
+"""Shared spider logic: the crawl interval, known article ids, per-host politeness, outcome counts, manifest.
 
-Reads: NEWSARCHIVE_MANIFEST_PATH (where the manifest JSON goes once the WARC is complete),
-NEWSARCHIVE_TIMEZONE (local dates of the interval), NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED (close the
-spider with reason `blocked` after that many blocked responses in a row; 0 = never).
+Local dates and times printed without an offset are the source's (its spec's time zone), whatever the
+pipeline's zone that chose the interval. Reads: NEWSARCHIVE_MANIFEST_PATH (where the manifest JSON goes once
+the WARC is complete), NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED (close the
+spider with reason `blocked` after that many blocked responses in a row; 0 = never),
+NEWSARCHIVE_DOWNLOAD_DELAY (unset or empty: each host of the source waits the spec's `download_delay`; a
+number: every host waits that long) and DOWNLOAD_SLOTS (a host already there keeps its entry).
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -23,9 +25,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from etl.core.config import DEFAULT_TIMEZONE
 from scrapers.middlewares import BLOCKED_META
-from scrapers.spiders.feeds import feed_entries, parse_pub_date, sitemap_entries
 from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed
 
 if TYPE_CHECKING:
@@ -41,17 +41,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-COUNT_KEYS = (
-    "discovered",
-    "fetched",
-    "skipped_known",
-    "out_of_interval",
-    "blocked",
-    "failed",
-    "non_article",
-    "requests",
-)
 _TRUE = frozenset({"1", "true", "yes", "on"})
+#: After robots.txt and the host back-off on the way out; on the way back it frees the place before retries and
+#: redirects make new requests.
+SLOT_CONCURRENCY, SLOT_CONCURRENCY_ORDER = "scrapers.middlewares.SlotConcurrencyMiddleware", 900
 
 
 def parse_instant(raw: str | datetime, name: str) -> datetime:
@@ -86,26 +79,16 @@ def read_known_ids(path: str | Path) -> frozenset[str]:
     )
 
 
-def normalise_article_url(url: str, source: Source) -> str | None:
-    """Return the canonical form of an article URL of `source` (https, no query/fragment, trailing slash)."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if host not in source.hosts or parts.scheme not in ("http", "https"):
-        return None
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    candidate = urlunsplit(("https", host, path, "", ""))
-    return candidate if source.is_article_url(candidate) else None
+def host_slots(source: Source, override: float | None) -> dict[str, dict[str, Any]]:
+    """Scrapy DOWNLOAD_SLOTS entries for the source's hosts: its delay (or `override`) and concurrency."""
+    delay = source.download_delay if override is None else override
+    return {host: {"delay": delay, "concurrency": source.concurrency_per_host, "jitter": 0.0} for host in source.hosts}
 
 
 class ArchiveSpider(scrapy.Spider):
     """Base of the source spiders: they discover article URLs, fetch each once and yield no items."""
 
     source: ClassVar[Source]
-    #: Besides an `h1`, markers any of which makes a 200 page an article; subclasses extend it.
-    article_markers: ClassVar[tuple[str, ...]] = (
-        'meta[property="og:type"][content="article"]', 'meta[property="article:published_time"]',
-        'meta[name="article:published_time"]', "[itemprop=articleBody]",
-    )
 
     def __init__(
         self,
@@ -130,15 +113,28 @@ class ArchiveSpider(scrapy.Spider):
         self.known_ids = read_known_ids(known_ids_file) if known_ids_file else frozenset()
         self.refetch = refetch is True or str(refetch).strip().lower() in _TRUE
         self.max_pages = int(max_pages)
-        self.tz = ZoneInfo(DEFAULT_TIMEZONE)
+        self.tz = self.source.tz
         self.manifest_path: Path | None = None
         self.max_consecutive_blocked = 0
         self.in_interval: set[str] = set()
         self.out_interval: set[str] = set()
         self.skipped: set[str] = set()
         self.scheduled: set[str] = set()
+        self.url_of_id: dict[str, str] = {}
         self.outcomes: Counter[str] = Counter()
         self.consecutive_blocked = 0
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Add the source's hosts to DOWNLOAD_SLOTS (each host's delay and concurrency from the spec) and the
+        middleware that holds each host to its concurrency."""
+        super().update_settings(settings)
+        raw = settings.get("NEWSARCHIVE_DOWNLOAD_DELAY")
+        override = None if raw is None or str(raw).strip() == "" else float(raw)
+        slots = {**host_slots(cls.source, override), **settings.getdict("DOWNLOAD_SLOTS")}
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"), SLOT_CONCURRENCY: SLOT_CONCURRENCY_ORDER}
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -149,8 +145,7 @@ class ArchiveSpider(scrapy.Spider):
         return spider
 
     def configure(self, settings: BaseSettings) -> None:
-        """Apply NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_MANIFEST_PATH and NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED."""
-        self.tz = ZoneInfo(settings.get("NEWSARCHIVE_TIMEZONE") or DEFAULT_TIMEZONE)
+        """Apply NEWSARCHIVE_MANIFEST_PATH and NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED."""
         manifest = settings.get("NEWSARCHIVE_MANIFEST_PATH") or ""
         self.manifest_path = Path(manifest).absolute() if manifest else None
         if self.manifest_path and not settings.get("NEWSARCHIVE_WARC_PATH"):
@@ -171,18 +166,23 @@ class ArchiveSpider(scrapy.Spider):
 
     def article_url(self, url: str) -> str | None:
         """Return the canonical article URL for a link, or None when it is not an article of the source."""
-        return normalise_article_url(url, self.source)
+        return self.source.canonical_url(url)
 
     def consider_article(self, url: str, published: datetime | None) -> scrapy.Request | None:
-        """Count a discovered article URL; return its request when it is new, in the interval and not known."""
+        """Count a discovered article URL; return its request when it is new, in the interval and not known.
+
+        An article id seen before under another URL (e.g. Egemen's two URL schemes) counts as that URL.
+        """
+        article_id = (self.source.article_id(url) or "").lower()
+        if article_id:
+            url = self.url_of_id.setdefault(article_id, url)
         if published is not None and not self.in_interval_at(published):
             self.out_interval.add(url)
             return None
         self.in_interval.add(url)
         if url in self.scheduled or url in self.skipped:
             return None
-        article_id = self.source.article_id(url)
-        if article_id and article_id.lower() in self.known_ids and not self.refetch:
+        if article_id and article_id in self.known_ids and not self.refetch:
             self.skipped.add(url)
             return None
         self.scheduled.add(url)
@@ -208,36 +208,7 @@ class ArchiveSpider(scrapy.Spider):
             return False
         if response.css("h1"):
             return True
-        return any(response.css(selector) for selector in self.article_markers)
-
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the RSS feed's article links whose pubDate falls in the interval."""
-        items = 0
-        for link, pub_date in feed_entries(response.body):
-            url = self.article_url(link)
-            if url is None:
-                continue
-            items += 1
-            published = parse_pub_date(pub_date, self.tz) if pub_date else None
-            if pub_date and published is None:
-                self.logger.debug("unreadable pubDate %r for %s", pub_date, url)
-            request = self.consider_article(url, published)
-            if request is not None:
-                yield request
-        self.logger.info("feed %s: %d article items", response.url, items)
-
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        """Schedule the sitemap's articles whose date (news publication date, else lastmod) is in the interval."""
-        entries = 0
-        for entry in sitemap_entries(response.body, self.tz):
-            url = self.article_url(entry.loc)
-            if url is None:
-                continue
-            entries += 1
-            request = self.consider_article(url, entry.moment)
-            if request is not None:
-                yield request
-        self.logger.info("sitemap %s: %d article entries", response.url, entries)
+        return any(response.css(selector) for selector in self.source.parser.markers)
 
     def parse_article(self, response: Response) -> None:
         """Record an article response as `ok` or `not_article` (the WARC already holds it)."""
@@ -336,5 +307,5 @@ class ArchiveSpider(scrapy.Spider):
             self.name,
             self.run_key,
             reason,
-            " ".join(f"{key}={counts[key]}" for key in COUNT_KEYS),
+            " ".join(f"{key}={value}" for key, value in counts.items()),
         )
