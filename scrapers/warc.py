@@ -41,6 +41,9 @@ warc_closed = object()
 RECORD_META = "newsarchive_record"
 #: `request.meta` key with the request's kind (`robots`, `feed`, `listing`, `article`, `other`).
 KIND_META = "newsarchive_kind"
+#: `request.meta` key with the date discovery (feed, sitemap, listing) gave for an article URL (ISO, with
+#: offset); the spider copies it into the article's manifest row as `listed_at`.
+LISTED_META = "newsarchive_listed_at"
 
 BLOCKED_STATUSES = frozenset({403, 429})
 _SKIPPED_HEADERS = frozenset({b"transfer-encoding"})

@@ -166,6 +166,9 @@ def test_crawl_writes_warc_and_manifest(first_crawl: tuple[CrawlOutput, ReplaySe
     assert by_url[("https://kaz.inform.kz/robots.txt", 200)]["kind"] == "robots"
     assert by_url[("https://kaz.inform.kz/rss/kz.xml", 200)]["kind"] == "feed"
     assert {r["kind"] for r in manifest["records"]} == {"robots", "feed", "listing", "article"}
+    # The feed's pubDate travels with the URL into the manifest, for pages that show no date of their own.
+    assert by_url[("https://kaz.inform.kz/news/alpha-aaa111/", 200)]["listed_at"] == "2026-01-01T10:00:00+05:00"
+    assert "listed_at" not in by_url[("https://kaz.inform.kz/news/delta-ddd444/", 200)]  # a card without a time
 
     paths = [path for _, _, path in server.requests]
     assert "/news/hidden-abc888/" not in paths  # robots.txt

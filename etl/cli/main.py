@@ -106,6 +106,9 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     except ExtractionError as exc:
         raise UserError(str(exc)) from None
     if args.format == "corpus":
+        if article.published_at is None:
+            raise UserError(f"{args.url}: no publication date on the page (JSON-LD, meta tags, <time> or a date "
+                            "printed as text), so no corpus document; use --format json")
         sys.stdout.write(to_corpus(article, settings.timezone))
     else:
         _out(json.dumps(article.to_json(), ensure_ascii=False, indent=2, sort_keys=True))

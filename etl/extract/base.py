@@ -4,15 +4,18 @@ Each field is produced by the first step of its chain that yields a non-empty va
 `Article.methods[field]` names that step: `jsonld`, `meta`, `selectors` (the site parser's own rules:
 CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order per field:
 
-- title: jsonld headline -> meta og:title -> selectors -> generic (the site's title suffix is stripped
-  from every candidate, e.g. " | Kazinform").
+- title: jsonld headline -> meta og:title -> selectors -> generic (the first `h1`, else trafilatura's title;
+  the site's title suffix is stripped from every candidate, e.g. " | Kazinform").
 - body (`paragraphs`): selectors -> jsonld articleBody (split on line breaks) -> generic (minus a repeat of
   the title, which trafilatura returns as the body of pages that have none). Site selectors come
   first because they give every paragraph in page order, dateline and quotes included; articleBody is often
   a summary or flattened text.
-- published_at / modified_at: jsonld datePublished/dateModified -> meta article:published_time /
-  article:modified_time -> selectors (the page's `<time datetime>` or visible time). No generic step: it finds days, not times. A date later
-  than `fetched_at` plus one day, or before 1990, is rejected with a warning and the next step is tried.
+- published_at: jsonld datePublished -> meta article:published_time -> selectors (the site's `<time datetime>`
+  or visible time) -> generic (any `<time datetime>`, else a date printed as text near the `h1`, in Kazakh,
+  Russian or English formats: `etl.extract.textdates`) -> discovery (the date the feed, sitemap or listing gave
+  for the URL, `Page.listed_at`, when the page itself has none). modified_at: jsonld -> meta -> selectors. A
+  date later than `fetched_at` plus one day, or before 1990, is rejected with a warning and the next step is
+  tried.
 - author: jsonld author (people) -> meta author -> selectors.
 - tags: jsonld keywords -> selectors.
 - image_url: meta og:image -> selectors.
@@ -43,14 +46,17 @@ from lxml.html import HtmlElement
 from etl.core.dates import parse_iso, to_utc
 from etl.core.model import Article
 from etl.core.urls import ArticleUrls
-from etl.extract.generic import GenericResult, extract_generic
+from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article
 from etl.extract.meta import MetaTags, decode_html, read_meta
+from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
 
-JSONLD, META, SELECTORS, GENERIC = "jsonld", "meta", "selectors", "generic"
+JSONLD, META, SELECTORS, GENERIC, DISCOVERY = "jsonld", "meta", "selectors", "generic", "discovery"
+#: The steps that mean the site's own markup was not understood (health counts them per source and field).
+FALLBACK_METHODS = frozenset({GENERIC, DISCOVERY})
 LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "qz": "kk", "rus": "ru", "eng": "en"}
 CHALLENGE_TITLE_RE = re.compile(
     r"^\s*(?:just a moment|один момент)(?:\.{3}|…)?\s*$|^\s*attention required!.*cloudflare", re.IGNORECASE
@@ -67,6 +73,8 @@ ARTICLE_MARKERS = (
     'meta[property="og:type"][content="article"]', 'meta[property="article:published_time"]',
     'meta[name="article:published_time"]', "[itemprop=articleBody]",
 )
+
+H1 = CSSSelector("h1", translator="html")
 
 T = TypeVar("T")
 Step = tuple[str, Callable[[], T | None]]
@@ -119,9 +127,14 @@ class Page:
     jsonld: JsonLdArticle
     meta: MetaTags
     fetched_at: datetime | None = None
+    #: The date discovery (feed, sitemap, listing) gave for the URL, the last step of the published_at chain.
+    listed_at: datetime | None = None
 
     @classmethod
-    def load(cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None) -> Page:
+    def load(
+        cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None,
+        listed_at: datetime | None = None,
+    ) -> Page:
         """Decode (bytes: `<meta charset>` else UTF-8) and parse `html`; ExtractionError when it is not HTML."""
         text = decode_html(html) if isinstance(html, bytes) else html
         try:
@@ -130,7 +143,8 @@ class Page:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched)
+        listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed)
 
 
 class FieldChain:
@@ -301,6 +315,30 @@ class SiteParser:
             self._generic = extract_generic(self.page.tree, self.page.url)
         return self._generic
 
+    def generic_title(self) -> str | None:
+        """The first `h1` of the page, else trafilatura's title."""
+        return first_text(self.page.tree, (H1,)) or self.generic().title
+
+    def generic_paragraphs(self, title: str | None) -> tuple[str, ...]:
+        """The paragraphs of the page's main text block, else trafilatura's (minus a repeat of the title)."""
+        return main_paragraphs(self.page.tree) or tuple(text for text in self.generic().paragraphs if text != title)
+
+    def generic_published(self) -> Stamp | None:
+        """Any `<time datetime>` of the page, else a date printed as text (`etl.extract.textdates`); a bare day
+        gives way to the discovery date when that falls on the same local day."""
+        found = find_page_date(self.page.tree, self.tz)
+        if found is None:
+            return None
+        listed = self.page.listed_at
+        if not found.has_time and listed and listed.astimezone(self.tz).date() == found.moment.astimezone(self.tz).date():
+            return None
+        return self._plausible(Stamp(found.moment, found.raw))
+
+    def listed_published(self) -> Stamp | None:
+        """The date discovery gave for the URL (feed pubDate, sitemap or listing time), when there is one."""
+        listed = self.page.listed_at
+        return self._plausible(Stamp(listed, listed.isoformat())) if listed else None
+
     def _title(self, value: str | None) -> str | None:
         """A title candidate without the site suffix, or None."""
         if not value:
@@ -344,13 +382,13 @@ class SiteParser:
             (JSONLD, lambda: self._title(jsonld.headline)),
             (META, lambda: self._title(meta.title)),
             (SELECTORS, lambda: self._title(self.title())),
-            (GENERIC, lambda: self._title(self.generic().title)),
+            (GENERIC, lambda: self._title(self.generic_title())),
         )
         paragraphs = chain.first(
             "body",
             (SELECTORS, self.paragraphs),
             (JSONLD, lambda: jsonld.body),
-            (GENERIC, lambda: tuple(text for text in self.generic().paragraphs if text != title)),
+            (GENERIC, lambda: self.generic_paragraphs(title)),
         )
         missing = [name for name, value in (("title", title), ("body", paragraphs)) if not value]
         if not title or not paragraphs:
@@ -362,6 +400,8 @@ class SiteParser:
             (JSONLD, lambda: self.iso_stamp(jsonld.date_published)),
             (META, lambda: self.iso_stamp(meta.published)),
             (SELECTORS, lambda: self._plausible(self.published())),
+            (GENERIC, self.generic_published),
+            (DISCOVERY, self.listed_published),
         )
         modified = chain.first(
             "modified_at",
@@ -424,9 +464,15 @@ class ParserFamily:
         """CSS selectors any of which (or an `h1`) tells the crawler that a fetched page is an article."""
         return ARTICLE_MARKERS + tuple(version.MARKER.css for version in self.versions if version.MARKER)
 
-    def extract(self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
-        """Parse one fetched page of `site` into a cleaned `Article`; ExtractionError when it is not an article."""
-        page = Page.load(site, url, html, fetched_at=fetched_at)
+    def extract(
+        self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+        listed_at: datetime | None = None,
+    ) -> Article:
+        """Parse one fetched page of `site` into a cleaned `Article`; ExtractionError when it is not an article.
+
+        `listed_at` is the date discovery gave for the URL, used only when the page shows none.
+        """
+        page = Page.load(site, url, html, fetched_at=fetched_at, listed_at=listed_at)
         article = self.pick(page)(page).parse()
         logger.debug("extracted %s with %s (%s)", url, article.extractor_version, article.methods)
         return article

@@ -81,9 +81,12 @@ def enabled_sources() -> list[Source]:
     return [source for source in all_sources() if source.enabled]
 
 
-def extract_article(source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
-    """Parse one fetched page of the source called `source` (ExtractionError when it is not an article)."""
-    return get_source(source).extract(url, html, fetched_at=fetched_at)
+def extract_article(
+    source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None, listed_at: datetime | None = None
+) -> Article:
+    """Parse one fetched page of the source called `source` (ExtractionError when it is not an article);
+    `listed_at`, the date discovery gave for the URL, dates a page that shows none."""
+    return get_source(source).extract(url, html, fetched_at=fetched_at, listed_at=listed_at)
 
 
 _PACKAGE = __name__.rsplit(".", 1)[0]

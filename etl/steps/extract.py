@@ -26,6 +26,7 @@ class Wanted:
     source: str
     url: str
     run_id: int
+    listed_at: datetime | None = None  # the manifest's `listed_at`: the date discovery gave for the URL
 
 
 @dataclass
@@ -52,7 +53,7 @@ def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]
         out.seen.add(record.offset)
         try:
             article = extract_article(target.source, target.url, record.body,
-                                      fetched_at=datetime.fromisoformat(record.fetched_at))
+                                      fetched_at=datetime.fromisoformat(record.fetched_at), listed_at=target.listed_at)
         except ExtractionError as exc:
             log.warning("not extracted: %s", exc)
             out.failures.append(target.url)
@@ -69,7 +70,8 @@ def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]
 
 def _article_offsets(manifest: dict[str, Any], source: str, run_id: int) -> dict[int, Wanted]:
     return {
-        int(r["warc_offset"]): Wanted(source, r["url"], run_id)
+        int(r["warc_offset"]): Wanted(source, r["url"], run_id,
+                                      datetime.fromisoformat(r["listed_at"]) if r.get("listed_at") else None)
         for r in manifest.get("records", [])
         if r.get("kind") == "article" and r.get("outcome") == "ok" and r.get("status") == 200
         and r.get("warc_offset") is not None  # a 301 to the article is "ok" too, but has no page to parse

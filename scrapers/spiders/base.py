@@ -26,7 +26,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from scrapers.middlewares import BLOCKED_META
-from scrapers.warc import KIND_META, RECORD_META, classify_status, warc_closed
+from scrapers.warc import KIND_META, LISTED_META, RECORD_META, classify_status, warc_closed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -186,7 +186,11 @@ class ArchiveSpider(scrapy.Spider):
             self.skipped.add(url)
             return None
         self.scheduled.add(url)
-        return self.make_request(url, "article", self.parse_article)
+        request = self.make_request(url, "article", self.parse_article)
+        if published is not None:  # the extract step dates a page that shows no date by it
+            aware = published if published.tzinfo is not None else published.replace(tzinfo=self.tz)
+            request.meta[LISTED_META] = aware.isoformat()
+        return request
 
     def make_request(
         self, url: str, kind: str, callback: Callable[..., Any], **cb_kwargs: Any
@@ -214,6 +218,9 @@ class ArchiveSpider(scrapy.Spider):
         """Record an article response as `ok` or `not_article` (the WARC already holds it)."""
         outcome = "ok" if self.is_article_page(response) else "not_article"
         self.set_outcome(response, outcome)
+        record = response.meta.get(RECORD_META)
+        if response.meta.get(LISTED_META) and isinstance(record, dict) and record.get("url") == response.url:
+            record["listed_at"] = response.meta[LISTED_META]
         self.count(outcome)
         if outcome == "not_article":
             self.logger.warning("not an article page: %s", response.url)
