@@ -72,6 +72,7 @@ def crawl_command(
     manifest_path: Path,
     known_ids_file: Path | None,
     refetch: bool,
+    probe: int = 0,
 ) -> list[str]:
     """Build the `scrapy crawl` command line of one run."""
     args = {
@@ -80,6 +81,8 @@ def crawl_command(
         "run_key": run_key,
         "known_ids_file": str(known_ids_file) if known_ids_file else "",
         "refetch": "1" if refetch else "0",
+        "probe": str(probe) if probe else "",
+        "max_pages": "1" if probe else "",  # a probe reads the first page of each listing only
     }
     values = {
         **crawl_settings(settings, source),
@@ -124,8 +127,12 @@ def run_crawl(
     settings: Settings,
     known_ids: Iterable[str] = (),
     refetch: bool = False,
+    probe: int = 0,
 ) -> CrawlOutput:
-    """Crawl `source` for [start, end) into `run_dir` in a subprocess; raise PipelineError if it did not finish."""
+    """Crawl `source` for [start, end) into `run_dir` in a subprocess; raise PipelineError if it did not finish.
+
+    `probe` > 0: probe mode (fetch at most that many articles of any date, count what each discovery method
+    finds into the manifest's `probe`)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("run_crawl: start and end must be timezone-aware")
     if end <= start:
@@ -146,7 +153,7 @@ def run_crawl(
         known_file.write_text("".join(f"{item}\n" for item in ids), encoding="utf-8")
 
     command = crawl_command(
-        source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch
+        source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
     )
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "scrapers.settings"

@@ -31,7 +31,7 @@ def test_json_lists_every_registered_source(capsys: pytest.CaptureFixture[str]) 
         assert item["discovery"] == [method.describe() for method in source.discovery] and item["discovery"]
         assert item["download_delay"] == source.download_delay
         assert item["concurrency_per_host"] == source.concurrency_per_host
-        assert item["unconfirmed"] == list(source.unconfirmed)
+        assert item["unconfirmed"] == [fact.text for fact in source.unconfirmed]
         assert item["languages"] and item["parser_versions"], name
     assert items["egemen"]["parser_versions"] == ["egemen-2025.1", "egemen-2026.1"]
 

@@ -43,7 +43,7 @@ def describe(source: Source) -> dict[str, Any]:
         "download_delay": source.download_delay,
         "concurrency_per_host": source.concurrency_per_host,
         "parser_versions": [version.VERSION for version in source.parser.versions],
-        "unconfirmed": list(source.unconfirmed),
+        "unconfirmed": [str(fact) for fact in source.unconfirmed],
     }
 
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import lxml.etree
 import lxml.html
@@ -242,6 +242,7 @@ class SiteParser:
         self.page = page
         self.tz = page.site.tz
         self._generic: GenericResult | None = None
+        self._chosen_title: str | None = None
 
     @classmethod
     def matches(cls, page: Page) -> bool:
@@ -371,49 +372,80 @@ class SiteParser:
             urls.article_id(canonical_url) if canonical_url else None
         )
 
+    def steps(self) -> dict[str, tuple[Step[Any], ...]]:
+        """Every chained field's steps, in order: the one definition `parse` and the probe's `layers` run."""
+        jsonld, meta = self.page.jsonld, self.page.meta
+        return {
+            "title": (
+                (JSONLD, lambda: self._title(jsonld.headline)),
+                (META, lambda: self._title(meta.title)),
+                (SELECTORS, lambda: self._title(self.title())),
+                (GENERIC, lambda: self._title(self.generic_title())),
+            ),
+            "body": (
+                (SELECTORS, self.paragraphs),
+                (JSONLD, lambda: jsonld.body),
+                (GENERIC, lambda: self.generic_paragraphs(self.chosen_title())),
+            ),
+            "published_at": (
+                (JSONLD, lambda: self.iso_stamp(jsonld.date_published)),
+                (META, lambda: self.iso_stamp(meta.published)),
+                (SELECTORS, lambda: self._plausible(self.published())),
+                (GENERIC, self.generic_published),
+                (DISCOVERY, self.listed_published),
+            ),
+            "modified_at": (
+                (JSONLD, lambda: self.iso_stamp(jsonld.date_modified)),
+                (META, lambda: self.iso_stamp(meta.modified)),
+                (SELECTORS, lambda: self._plausible(self.modified())),
+            ),
+            "canonical_url": (
+                (META, lambda: self._article_url(meta.canonical) or self._article_url(meta.og_url)),
+                (SELECTORS, self.canonical_url),
+            ),
+            "language": (
+                (META, lambda: normalise_language(meta.lang)),
+                (SELECTORS, lambda: normalise_language(self.language())),
+            ),
+            "author": (
+                (JSONLD, lambda: ", ".join(jsonld.authors) or None),
+                (META, lambda: meta.author),
+                (SELECTORS, self.author),
+            ),
+            "tags": ((JSONLD, lambda: jsonld.keywords), (SELECTORS, self.tags)),
+            "image_url": ((META, lambda: meta.image), (SELECTORS, self.image_url)),
+        }
+
+    def chosen_title(self) -> str | None:
+        """The title the chain picks (the generic body drops a repeat of it)."""
+        if self._chosen_title is None:
+            self._chosen_title = FieldChain().first("title", *self.steps()["title"]) or ""
+        return self._chosen_title or None
+
+    def layers(self) -> dict[str, dict[str, Any]]:
+        """What every step of every field yields on this page (empty results left out): the probe's view."""
+        return {
+            field: {method: value for method, step in steps if (value := step())}
+            for field, steps in self.steps().items()
+        }
+
     def parse(self) -> Article:
         """Run every field's chain and return the article; ExtractionError when the title or body is missing."""
         page, chain = self.page, FieldChain()
         if is_challenge(page.tree):
             raise ExtractionError(f"{page.url}: not an article, a bot challenge page (blocked)")
-        jsonld, meta = page.jsonld, page.meta
-        title = chain.first(
-            "title",
-            (JSONLD, lambda: self._title(jsonld.headline)),
-            (META, lambda: self._title(meta.title)),
-            (SELECTORS, lambda: self._title(self.title())),
-            (GENERIC, lambda: self._title(self.generic_title())),
-        )
-        paragraphs = chain.first(
-            "body",
-            (SELECTORS, self.paragraphs),
-            (JSONLD, lambda: jsonld.body),
-            (GENERIC, lambda: self.generic_paragraphs(title)),
-        )
+        steps = self.steps()
+        title = chain.first("title", *steps["title"])
+        self._chosen_title = title or ""
+        paragraphs = chain.first("body", *steps["body"])
         missing = [name for name, value in (("title", title), ("body", paragraphs)) if not value]
         if not title or not paragraphs:
             raise ExtractionError(f"{page.url}: not an article, no {' and no '.join(missing)}")
         if chain.methods["body"] == GENERIC:
             logger.warning("body of %s came from the generic extractor (%s): layout change?", page.url, self.VERSION)
-        published = chain.first(
-            "published_at",
-            (JSONLD, lambda: self.iso_stamp(jsonld.date_published)),
-            (META, lambda: self.iso_stamp(meta.published)),
-            (SELECTORS, lambda: self._plausible(self.published())),
-            (GENERIC, self.generic_published),
-            (DISCOVERY, self.listed_published),
-        )
-        modified = chain.first(
-            "modified_at",
-            (JSONLD, lambda: self.iso_stamp(jsonld.date_modified)),
-            (META, lambda: self.iso_stamp(meta.modified)),
-            (SELECTORS, lambda: self._plausible(self.modified())),
-        )
-        canonical = chain.first(
-            "canonical_url",
-            (META, lambda: self._article_url(meta.canonical) or self._article_url(meta.og_url)),
-            (SELECTORS, self.canonical_url),
-        )
+        published = chain.first("published_at", *steps["published_at"])
+        modified = chain.first("modified_at", *steps["modified_at"])
+        canonical = chain.first("canonical_url", *steps["canonical_url"])
         article_id = self._article_id(canonical)
         if article_id is None:
             raise ExtractionError(f"{page.url}: not an article, no article id in the URL")
@@ -427,20 +459,11 @@ class SiteParser:
             published_at=published.moment if published else None,
             published_raw=published.raw if published else None,
             modified_at=modified.moment if modified else None,
-            language=chain.first(
-                "language",
-                (META, lambda: normalise_language(meta.lang)),
-                (SELECTORS, lambda: normalise_language(self.language())),
-            ),
+            language=chain.first("language", *steps["language"]),
             dateline_place=self.dateline_place(paragraphs),
-            author=chain.first(
-                "author",
-                (JSONLD, lambda: ", ".join(jsonld.authors) or None),
-                (META, lambda: meta.author),
-                (SELECTORS, self.author),
-            ),
-            tags=chain.first("tags", (JSONLD, lambda: jsonld.keywords), (SELECTORS, self.tags)) or (),
-            image_url=chain.first("image_url", (META, lambda: meta.image), (SELECTORS, self.image_url)),
+            author=chain.first("author", *steps["author"]),
+            tags=chain.first("tags", *steps["tags"]) or (),
+            image_url=chain.first("image_url", *steps["image_url"]),
             extractor_version=self.VERSION,
             methods=chain.methods,
         )
@@ -464,6 +487,14 @@ class ParserFamily:
         """CSS selectors any of which (or an `h1`) tells the crawler that a fetched page is an article."""
         return ARTICLE_MARKERS + tuple(version.MARKER.css for version in self.versions if version.MARKER)
 
+    def parser(
+        self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+        listed_at: datetime | None = None,
+    ) -> SiteParser:
+        """The parser of the version that fits the page (ExtractionError when it is not HTML)."""
+        page = Page.load(site, url, html, fetched_at=fetched_at, listed_at=listed_at)
+        return self.pick(page)(page)
+
     def extract(
         self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
         listed_at: datetime | None = None,
@@ -472,7 +503,6 @@ class ParserFamily:
 
         `listed_at` is the date discovery gave for the URL, used only when the page shows none.
         """
-        page = Page.load(site, url, html, fetched_at=fetched_at, listed_at=listed_at)
-        article = self.pick(page)(page).parse()
+        article = self.parser(site, url, html, fetched_at=fetched_at, listed_at=listed_at).parse()
         logger.debug("extracted %s with %s (%s)", url, article.extractor_version, article.methods)
         return article

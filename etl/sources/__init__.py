@@ -16,11 +16,11 @@ from etl.sources.registry import (
     register,
     register_modules,
 )
-from etl.sources.spec import Archive, DatedListing, Feed, Sitemap, SitemapIndex, Source
+from etl.sources.spec import Archive, DatedListing, Fact, Feed, Sitemap, SitemapIndex, Source, discovery_label
 from etl.sources.tengrinews import TENGRINEWS
 
 __all__ = [
     "AZATTYQ", "EGEMEN", "KAZINFORM", "KAZINFORM_EN", "KAZINFORM_QZ", "KAZINFORM_RU", "NUR", "SOURCES", "TENGRINEWS",
-    "Archive", "DatedListing", "Feed", "Sitemap", "SitemapIndex", "Source", "all_sources", "enabled_sources",
+    "Archive", "DatedListing", "Fact", "Feed", "Sitemap", "SitemapIndex", "Source", "all_sources", "discovery_label", "enabled_sources",
     "extract_article", "get_source", "register", "register_modules",
 ]

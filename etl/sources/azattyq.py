@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from etl.core.urls import ArticleUrls
-from etl.extract.azattyq import AZATTYQ_PARSERS
-from etl.sources.spec import Archive, Source
+from etl.extract.azattyq import AZATTYQ_PARSERS, VERSION_2026
+from etl.sources.spec import Archive, Fact, Source
 
 
 def section(number: str) -> Archive:
@@ -33,10 +33,10 @@ AZATTYQ = Source(
     parser=AZATTYQ_PARSERS,
     discovery=(section("330"), section("360")),  # Kazakhstan, world [guess]
     unconfirmed=(
-        "section ids /z/330 (Kazakhstan) and /z/360 (world) [guess]",
-        "archive item date printed as 'DD <month> YYYY' in local time [guess]",
-        "/sitemap.xml [guess] (not used)",
-        "2026 markup div.article__body .body-container (layout variant) [guess]",
+        Fact("section ids /z/330 (Kazakhstan) and /z/360 (world) [guess]", discovery="/z/"),
+        Fact("archive item date printed as 'DD <month> YYYY' in local time [guess]", discovery="/z/"),
+        Fact("/sitemap.xml [guess] (not used)"),
+        Fact("2026 markup div.article__body .body-container (layout variant) [guess]", version=VERSION_2026),
     ),
 )
 

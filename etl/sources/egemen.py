@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from etl.core.urls import ArticleUrls
-from etl.extract.egemen import EGEMEN_PARSERS
-from etl.sources.spec import Feed, Sitemap, Source
+from etl.extract.egemen import EGEMEN_PARSERS, VERSION_2026
+from etl.sources.spec import Fact, Feed, Sitemap, Source
 
 EGEMEN = Source(
     name="egemen",
@@ -23,9 +23,9 @@ EGEMEN = Source(
     parser=EGEMEN_PARSERS,
     discovery=(Feed("https://egemen.kz/rss"), Sitemap("https://egemen.kz/sitemap.xml")),
     unconfirmed=(
-        "/news/<id> scheme with 301s from /article/<id>-<slug> (planned for 2026) [likely]",
-        "sitemap <lastmod> equals the publication time for articles never edited [likely]",
-        "2026 markup div.news-body / h1.news-title (fixture layout variant) [guess]",
+        Fact("/news/<id> scheme with 301s from /article/<id>-<slug> (planned for 2026) [likely]"),
+        Fact("sitemap <lastmod> equals the publication time for articles never edited [likely]"),
+        Fact("2026 markup div.news-body / h1.news-title (fixture layout variant) [guess]", version=VERSION_2026),
     ),
 )
 

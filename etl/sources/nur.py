@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from etl.core.urls import ArticleUrls
-from etl.extract.nur import NUR_PARSERS
-from etl.sources.spec import Archive, Feed, SitemapIndex, Source
+from etl.extract.nur import NUR_PARSERS, VERSION_2026
+from etl.sources.spec import Archive, Fact, Feed, SitemapIndex, Source
 
 NUR = Source(
     name="nur",
@@ -22,11 +22,13 @@ NUR = Source(
         SitemapIndex("https://kaz.nur.kz/article-index-sitemap.xml", month_in_name=True, dated_only=True),
     ),
     unconfirmed=(
-        "article URL /<section>/<numeric id>-<slug>/ [guess]",
-        "/article-index-sitemap.xml children are monthly and their <lastmod> may be frozen [seen, possibly frozen]",
-        "sitemap entry <lastmod> equals the publication time for articles never edited [likely]",
-        "/latest/ cards carry <time datetime> (text 'Бүгін, HH:MM') [guess]",
-        "markup div.formatted-body (2025) / div.article-body__content (2026 layout variant) [guess]",
+        Fact("article URL /<section>/<numeric id>-<slug>/ [guess]", urls=True),
+        Fact("/article-index-sitemap.xml children are monthly and their <lastmod> may be frozen [seen, possibly frozen]",
+             discovery="/article-index-sitemap.xml"),
+        Fact("sitemap entry <lastmod> equals the publication time for articles never edited [likely]"),
+        Fact("/latest/ cards carry <time datetime> (text 'Бүгін, HH:MM') [guess]", discovery="/latest/"),
+        Fact("markup div.formatted-body (2025) / div.article-body__content (2026 layout variant) [guess]",
+             version=VERSION_2026),
     ),
 )
 

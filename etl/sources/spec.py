@@ -126,6 +126,32 @@ class Archive:
 Discovery = Feed | Sitemap | SitemapIndex | DatedListing | Archive
 
 
+def discovery_label(method: Discovery) -> str:
+    """A short name of a discovery method for probe tables and manifests, e.g. `Feed /rss/kz.xml`."""
+    url = method.first_url or method.url if isinstance(method, Archive) else method.url
+    return f"{type(method).__name__} {urlsplit(url).path}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something believed about the live site but not yet checked there, with how `newsarchive probe` checks it.
+
+    `discovery`: part of a discovery method's label (`discovery_label`, e.g. "/rss/qz.xml"): confirmed when
+    that method finds article URLs, refuted when it finds none. `version`: a parser version: confirmed when a
+    probed page is parsed by that version with its own body selectors, refuted when pages of that version
+    need the generic fallback. `urls`: confirmed when discovery finds links matching the article URL rule.
+    A fact with none of these is reported untested.
+    """
+
+    text: str
+    discovery: str = ""
+    version: str = ""
+    urls: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
 class Source:
     """One outlet edition: its URL rule, discovery, politeness, parser and the facts not yet confirmed."""
@@ -146,7 +172,7 @@ class Source:
     concurrency_per_host: int = 1
     enabled: bool = True
     #: Facts about the live site not yet confirmed on a live run (tags as in ../shared/SOURCES.md).
-    unconfirmed: tuple[str, ...] = ()
+    unconfirmed: tuple[Fact, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9_]+", self.name):

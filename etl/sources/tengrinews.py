@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from etl.core.urls import ArticleUrls
-from etl.extract.tengrinews import TENGRINEWS_PARSERS
-from etl.sources.spec import Feed, SitemapIndex, Source
+from etl.extract.tengrinews import TENGRINEWS_PARSERS, VERSION_2026
+from etl.sources.spec import Fact, Feed, SitemapIndex, Source
 
 TENGRINEWS = Source(
     name="tengrinews",
@@ -22,9 +22,10 @@ TENGRINEWS = Source(
         SitemapIndex("https://kaz.tengrinews.kz/kk-sitemap-index.xml", child_contains="sitemap-news"),
     ),
     unconfirmed=(
-        "news sitemap entries carry news:publication_date (else <lastmod> is read as the publication time) [likely]",
-        "a news sitemap child's <lastmod> is its newest entry's time [likely]",
-        "2026 markup div.tn-news-text / h1.tn-news-title (fixture layout variant) [guess]",
+        Fact("news sitemap entries carry news:publication_date (else <lastmod> is read as the publication time) "
+             "[likely]"),
+        Fact("a news sitemap child's <lastmod> is its newest entry's time [likely]", discovery="sitemap-index"),
+        Fact("2026 markup div.tn-news-text / h1.tn-news-title (fixture layout variant) [guess]", version=VERSION_2026),
     ),
 )
 

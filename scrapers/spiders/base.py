@@ -98,6 +98,7 @@ class ArchiveSpider(scrapy.Spider):
         known_ids_file: str = "",
         refetch: str | bool = False,
         max_pages: str | int = 50,
+        probe: str | int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -113,6 +114,10 @@ class ArchiveSpider(scrapy.Spider):
         self.known_ids = read_known_ids(known_ids_file) if known_ids_file else frozenset()
         self.refetch = refetch is True or str(refetch).strip().lower() in _TRUE
         self.max_pages = int(max_pages)
+        #: Probe mode (`newsarchive probe`): fetch at most this many articles, whatever their dates, and record
+        #: per discovery method the documents read, their links and the article URLs among them.
+        self.probe = int(probe)
+        self.found: dict[str, dict[str, int]] = {}
         self.tz = self.source.tz
         self.manifest_path: Path | None = None
         self.max_consecutive_blocked = 0
@@ -168,15 +173,27 @@ class ArchiveSpider(scrapy.Spider):
         """Return the canonical article URL for a link, or None when it is not an article of the source."""
         return self.source.canonical_url(url)
 
-    def consider_article(self, url: str, published: datetime | None) -> scrapy.Request | None:
+    def note(self, via: str, *, documents: int = 0, links: int = 0, articles: int = 0) -> None:
+        """Add to the probe counts of discovery method `via` (documents read, links in them, article URLs)."""
+        counts = self.found.setdefault(via, {"documents": 0, "links": 0, "articles": 0})
+        counts["documents"] += documents
+        counts["links"] += links
+        counts["articles"] += articles
+
+    def consider_article(self, url: str, published: datetime | None, via: str = "") -> scrapy.Request | None:
         """Count a discovered article URL; return its request when it is new, in the interval and not known.
 
-        An article id seen before under another URL (e.g. Egemen's two URL schemes) counts as that URL.
+        An article id seen before under another URL (e.g. Egemen's two URL schemes) counts as that URL. In probe
+        mode every date counts and only the first `probe` articles are fetched.
         """
+        if via:
+            self.note(via, articles=1)
         article_id = (self.source.article_id(url) or "").lower()
         if article_id:
             url = self.url_of_id.setdefault(article_id, url)
-        if published is not None and not self.in_interval_at(published):
+        if self.probe and (url in self.scheduled or len(self.scheduled) >= self.probe):
+            return None
+        if published is not None and not self.probe and not self.in_interval_at(published):
             self.out_interval.add(url)
             return None
         self.in_interval.add(url)
@@ -294,6 +311,7 @@ class ArchiveSpider(scrapy.Spider):
             "finish_reason": reason,
             "records": records,
             "counts": self.counts(records),
+            **({"probe": self.found} if self.probe else {}),
         }
 
     def write_manifest(self, path: Path, records: list[dict[str, Any]], reason: str) -> None:

@@ -18,7 +18,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from etl.core.dates import parse_iso
-from etl.sources import Archive, DatedListing, Feed, Sitemap, SitemapIndex
+from etl.sources import Archive, DatedListing, Feed, Sitemap, SitemapIndex, discovery_label
 from scrapers.spiders.base import ArchiveSpider
 from scrapers.spiders.feeds import feed_entries, parse_pub_date, sitemap_entries
 from scrapers.spiders.listings import active_page, parse_item_date, parse_listing_time
@@ -59,13 +59,24 @@ class SourceSpider(ArchiveSpider):
         else:
             yield self.archive_request(method, method.first_page)
 
+    def probe_note(self, method: Discovery | None, response: Response, links: int) -> str:
+        """Count a document read by `method` (probe mode) and return the method's label ("" without one)."""
+        if method is None or not self.probe:
+            return ""
+        via = discovery_label(method)
+        self.note(via, documents=1, links=links)
+        self.logger.info("probe %s: %s holds %d links", via, response.url, links)
+        return via
+
     # -- feeds and sitemaps -------------------------------------------------------------------------
 
     def parse_feed(self, response: Response, method: Feed | None = None) -> Iterator[scrapy.Request]:
         """Schedule the feed's article links whose pubDate falls in the interval (undated: see `dated_only`)."""
         items = 0
         dated_only = method is not None and method.dated_only
-        for link, pub_date in feed_entries(response.body):
+        entries = list(feed_entries(response.body))
+        via = self.probe_note(method, response, len(entries))
+        for link, pub_date in entries:
             url = self.article_url(link)
             if url is None:
                 continue
@@ -75,7 +86,7 @@ class SourceSpider(ArchiveSpider):
             if published is None and dated_only:
                 continue
             items += 1
-            request = self.consider_article(url, published)
+            request = self.consider_article(url, published, via)
             if request is not None:
                 yield request
         self.logger.info("feed %s: %d article items", response.url, items)
@@ -85,12 +96,14 @@ class SourceSpider(ArchiveSpider):
     ) -> Iterator[scrapy.Request]:
         """Schedule the sitemap's articles whose date (news publication date, else lastmod) is in the interval."""
         entries = 0
-        for entry in sitemap_entries(response.body, self.tz):
+        listed = list(sitemap_entries(response.body, self.tz))
+        via = self.probe_note(method, response, len(listed))
+        for entry in listed:
             url = self.article_url(entry.loc)
             if url is None or (entry.moment is None and method is not None and method.dated_only):
                 continue
             entries += 1
-            request = self.consider_article(url, entry.moment)
+            request = self.consider_article(url, entry.moment, via)
             if request is not None:
                 yield request
         self.logger.info("sitemap %s: %d article entries", response.url, entries)
@@ -160,11 +173,12 @@ class SourceSpider(ArchiveSpider):
             self.logger.info("listing %s: page %d asked, paginator shows %d: last page passed", day, page, active)
             return
         entries = self.listing_entries(response, method, day)
+        via = self.probe_note(method, response, len(response.css("a[href]")))
         listed = self.listed.setdefault(day, set())
         new = [url for url, _ in entries if url not in listed]
         listed.update(new)
         for url, published in entries:
-            request = self.consider_article(url, published)
+            request = self.consider_article(url, published, via)
             if request is not None:
                 yield request
         dated = [published for _, published in entries if published is not None]
@@ -194,7 +208,9 @@ class SourceSpider(ArchiveSpider):
         selector = Selector(body=response.body, type="html")
         days = self.local_dates()
         older: list[bool] = []
-        for item in selector.css(method.items):
+        items = selector.css(method.items)
+        via = self.probe_note(method, response, len(items))
+        for item in items:
             href = item.css(method.link).get()
             stamp = self.archive_date(" ".join(item.css(method.date).getall()), method)
             url = self.article_url(response.urljoin(href)) if href else None
@@ -206,7 +222,7 @@ class SourceSpider(ArchiveSpider):
             else:  # a local day: in the interval when it is one of the interval's days
                 published = None if stamp in days else datetime.combine(stamp, time(0, 0), tzinfo=self.tz)
                 older.append(stamp < days[0])
-            request = self.consider_article(url, published)
+            request = self.consider_article(url, published, via)
             if request is not None:
                 yield request
         passed = not older or any(older)
