@@ -1,9 +1,8 @@
 """Regenerate (or, with --check, verify) the golden expectations of the parser tests.
 
-For every `tests/golden/<source>/<id>.html.gz` with its `<id>.meta.json` (url, source, crawl_date, markup), writes
-`<id>.json` (`Article.to_json()`, sorted keys, indent 2, UTF-8, trailing newline) and `<id>.corpus.txt`
-(`etl.transform.corpus.to_corpus`, dated in the source's time zone). `--check` writes nothing and exits 1 on any
-difference. Reads no settings.
+For every `tests/golden/<source>/<id>.html.gz` with its `<id>.meta.json`, writes `<id>.json` and
+`<id>.corpus.txt` as `etl.read.golden.render` renders them, printing the diff of each file that changes.
+`--check` writes nothing and exits 1 on any difference. Reads no settings.
 
     .venv/bin/python scripts/regenerate_golden.py [--check] [--root tests/golden]
 """
@@ -11,69 +10,17 @@ difference. Reads no settings.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import logging
 import sys
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from etl.extract import Article
-from etl.sources import extract_article, get_source
-from etl.transform.corpus import to_corpus
+from etl.read.golden import HTML_SUFFIX, Golden, diff, golden_pages, render, sibling
+
+__all__ = ["HTML_SUFFIX", "Golden", "golden_pages", "main", "render", "sibling"]
 
 logger = logging.getLogger("regenerate_golden")
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "tests" / "golden"
-HTML_SUFFIX = ".html.gz"
-
-
-@dataclass(frozen=True)
-class Golden:
-    """The expected files of one golden page, rendered from its HTML."""
-
-    html_path: Path
-    article: Article
-    json_text: str
-    corpus_text: str | None
-
-    @property
-    def json_path(self) -> Path:
-        """Where `<id>.json` lives."""
-        return sibling(self.html_path, ".json")
-
-    @property
-    def corpus_path(self) -> Path:
-        """Where `<id>.corpus.txt` lives."""
-        return sibling(self.html_path, ".corpus.txt")
-
-
-def sibling(html_path: Path, suffix: str) -> Path:
-    """The `<id><suffix>` file next to `<id>.html.gz`."""
-    return html_path.with_name(html_path.name.removesuffix(HTML_SUFFIX) + suffix)
-
-
-def golden_pages(root: Path) -> list[Path]:
-    """Every golden HTML page under `root`, sorted."""
-    return sorted(root.glob(f"*/*{HTML_SUFFIX}"))
-
-
-def render(html_path: Path) -> Golden:
-    """Extract the page and render its expected JSON and corpus text."""
-    meta = json.loads(sibling(html_path, ".meta.json").read_text(encoding="utf-8"))
-    crawl_date = meta.get("crawl_date")
-    article = extract_article(
-        meta["source"],
-        meta["url"],
-        gzip.decompress(html_path.read_bytes()),
-        fetched_at=datetime.fromisoformat(crawl_date) if crawl_date else None,
-    )
-    json_text = json.dumps(article.to_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    corpus_text = None
-    if article.published_at is not None:
-        corpus_text = to_corpus(article, get_source(meta["source"]).tz)
-    return Golden(html_path, article, json_text, corpus_text)
 
 
 def _read(path: Path) -> str | None:
@@ -83,8 +30,10 @@ def _read(path: Path) -> str | None:
 
 def _sync(path: Path, expected: str | None, check: bool) -> bool:
     """Write (or in check mode compare) one expected file; True when it was already up to date."""
-    if _read(path) == expected:
+    old = _read(path)
+    if old == expected:
         return True
+    logger.info("%s", diff(path, old, expected).rstrip("\n"))
     if check:
         logger.error("differs: %s", path)
     elif expected is None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -15,6 +19,7 @@ from etl.sources import SOURCES, Source
 from etl.steps.probe import CONFIRMED, REFUTED, probe_source
 from etl.store import s3
 
+REPO = Path(__file__).resolve().parent.parent
 DAY = date(2026, 1, 1)
 #: Facts the bundled replay holds (it was generated to match them), by source.
 REPLAY_FACTS = {
@@ -76,3 +81,38 @@ def test_probe_refuses_zero_articles(replayed: Settings) -> None:
 
     with pytest.raises(UserError, match="--articles must be at least 1"):
         cmd_probe(argparse.Namespace(source="kazinform", articles=0, date=DAY), replayed)
+
+
+def test_capture_round_trips(replayed: Settings, tmp_path: Path) -> None:
+    """Pages captured from the probe's archived WARC pass the golden checks; a stale expectation shows a diff."""
+    from etl.read.capture import capture_warc
+    from etl.read.golden import golden_pages, render
+
+    source = SOURCES["kazinform"]
+    report = probe_source(replayed, source, DAY, articles=3)
+    root = tmp_path / "golden"
+    captured = capture_warc(replayed, source, report.warc_key, root)
+    pages = golden_pages(root)
+    assert len(pages) == 3 and all(c.path in pages and not c.diff for c in captured)
+    for html_path in pages:
+        golden = render(html_path)  # what tests/test_golden.py checks
+        assert golden.json_text == golden.json_path.read_text(encoding="utf-8")
+        assert golden.corpus_text is not None
+        assert golden.corpus_text.encode("utf-8") == golden.corpus_path.read_bytes()
+        meta = json.loads(html_path.with_name(html_path.name.replace(".html.gz", ".meta.json")).read_text())
+        assert meta["source"] == "kazinform" and meta["markup"].startswith("kazinform-")
+    assert subprocess.run([sys.executable, str(REPO / "scripts" / "regenerate_golden.py"), "--check",
+                           "--root", str(root)], cwd=REPO, capture_output=True, timeout=120).returncode == 0
+    stale = golden_pages(root)[0].with_name(golden_pages(root)[0].name.replace(".html.gz", ".json"))
+    stale.write_text(stale.read_text(encoding="utf-8").replace('"title": "', '"title": "OLD '), encoding="utf-8")
+    again = capture_warc(replayed, source, report.warc_key, root)
+    changed = [c for c in again if c.diff]
+    assert len(changed) == 1 and '-  "title": "OLD ' in changed[0].diff
+
+
+def test_capture_of_a_missing_warc_is_one_line(replayed: Settings, tmp_path: Path) -> None:
+    from etl.core.errors import PipelineError
+    from etl.read.capture import capture_warc
+
+    with pytest.raises(PipelineError, match="cannot read s3://.*nosuch.warc.gz"):
+        capture_warc(replayed, SOURCES["kazinform"], "raw/source=kazinform/nosuch.warc.gz", tmp_path)
