@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from etl.core.dates import ALMATY
+from etl.extract import ExtractionError
 from etl.extract.textdates import parse_text_date
 from etl.sources import extract_article
 from etl.transform.quality import assess
@@ -163,3 +165,35 @@ def test_redesigned_page_still_extracts(truth_path: Path) -> None:
     # With the date the feed gave, the page's own time wins where it shows one, the feed's time where not.
     dated = extract_article(meta["source"], meta["url"], html, fetched_at=fetched, listed_at=published)
     assert dated.published_at == published
+
+
+FIRST_PAGES = sorted({path.parent.name: path for path in sorted(GOLDEN.glob("*/*.html.gz"))}.values())
+
+
+@pytest.mark.parametrize("html_path", FIRST_PAGES, ids=lambda p: p.parent.name)
+def test_broken_pages_are_an_article_or_one_line(html_path: Path) -> None:
+    """Truncated and mangled pages: an article, or an ExtractionError naming the URL and what is missing."""
+    meta = json.loads(html_path.with_name(html_path.name.replace(".html.gz", ".meta.json")).read_text("utf-8"))
+    html = gzip.decompress(html_path.read_bytes())
+    variants = [b"", b"\x00\xff\xfe", b"<html></html>", b"<?xml version='1.0'?><rss/>"]
+    variants += [html[: len(html) * n // 16] for n in range(1, 16)]
+    variants += [html[: len(html) * n // 16] + html[len(html) * (n + 1) // 16:] for n in range(16)]
+    for data in variants:
+        try:
+            extract_article(meta["source"], meta["url"], data)
+        except ExtractionError as exc:
+            message = str(exc)
+            assert message.startswith(f"{meta['url']}: ") and "\n" not in message, message
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["probe", "--source", "nosuch"], "unknown source 'nosuch'"),
+    (["capture", "--source", "kazinform", "--from-warc", "foo"], "is not a WARC key"),
+    (["capture", "--source", "kazinform"], "one of the arguments --from-warc --probe is required"),
+])
+def test_probe_and_capture_mistakes_are_one_line(args: list[str], expected: str, tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "etl.cli.main", *args], capture_output=True, text=True,
+                            cwd=REPO, timeout=120, env={**os.environ, "NEWSARCHIVE_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and expected in errors[0], result.stderr
