@@ -6,8 +6,9 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
 
 - title: jsonld headline -> meta og:title -> selectors -> generic (the first `h1`, else trafilatura's title;
   the site's title suffix is stripped from every candidate, e.g. " | Kazinform").
-- body (`paragraphs`): selectors -> jsonld articleBody (split on line breaks) -> generic (minus a repeat of
-  the title, which trafilatura returns as the body of pages that have none). Site selectors come
+- body (`paragraphs`): selectors -> jsonld articleBody (split on line breaks) -> generic (the page's main text
+  block without promos, ads and link lists, `etl.extract.generic.main_paragraphs`; else trafilatura, minus a
+  repeat of the title, which it returns as the body of pages that have none). Site selectors come
   first because they give every paragraph in page order, dateline and quotes included; articleBody is often
   a summary or flattened text.
 - published_at: jsonld datePublished -> meta article:published_time -> selectors (the site's `<time datetime>`
@@ -23,7 +24,8 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
   selectors (the page URL in the source's canonical form, `etl.core.urls.ArticleUrls`).
 - language: meta `<html lang>` (primary subtag, "kz"/"kaz" read as "kk") -> selectors (the source's language).
 
-`article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
+`SiteParser.steps` declares every field's chain once: `parse` runs it, `layers` (for `newsarchive probe`)
+runs every step. `article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
 Reads no settings.
 """
