@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from ops_support import DAYS, copy_replay, reset, wire
 
-from etl.core.config import Settings
-from etl.dev.replay.server import ReplayServer
+from etl.core.config import Settings, parse_host_overrides
+from etl.dev.local import replay_overrides
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.sources import get_source
 from etl.steps import pipeline
 from etl.store import coverage, health
 
@@ -24,6 +28,8 @@ def test_judge_names_each_field_that_dropped() -> None:
     assert [p.split(":")[0] for p in problems] == ["author", "body"]
     assert health.judge(dict(baseline, count=3.0), baseline, 0.0)[0].startswith("count: 3 articles")
     assert health.judge(baseline, None, 0.8) == ["blocked: 80% of article fetches were blocked"]
+    # Without a baseline the site's parser is still expected to find the bodies: a broken first day is caught.
+    assert health.judge(today, None, 0.0)[0].startswith("body: fill rate 0% (no baseline yet")
     assert health.judge(dict(baseline, author=0.0), dict(baseline, author=0.1), 0.0) == []  # rarely filled
 
 
@@ -53,10 +59,38 @@ def test_day_without_body_markup_is_reported_unhealthy_by_name(settings: Setting
     assert "unhealthy  # kazinform 2026-01-02 unhealthy: " in table
 
 
+def test_baseline_is_the_median_of_enough_other_days() -> None:
+    day = {"count": 4.0, "title": 1.0, "date": 1.0, "author": 0.0, "body": 1.0, "body_chars": 150.0}
+    assert health.baseline_of([day]) is None  # one other day is not enough
+    assert health.baseline_of([day, dict(day, count=0.0)]) is None  # days without articles do not count
+    odd = dict(day, count=40.0, body_chars=2000.0)  # one odd day does not move a median
+    assert health.baseline_of([day, day, odd]) == day
+
+
+@pytest.mark.integration
+def test_short_items_are_healthy_in_any_run_order_and_on_a_rerun(settings: Settings) -> None:
+    """egemen's replay items are one paragraph (94-417 characters): measured against the source's own bodies,
+    every day is healthy, whichever day runs first and after a re-run of a complete day (these failed with
+    a fixed 200-character body and a baseline of earlier days only)."""
+    reset(settings)
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        wired = dataclasses.replace(settings, download_delay=0.0, host_overrides=MappingProxyType(
+            parse_host_overrides(replay_overrides(replay.base_url, get_source("egemen").hosts))))
+        verdicts = [pipeline.ingest_day(wired, "egemen", day)
+                    for day in (date(2026, 1, 2), date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2))]
+    assert [v["health"] for v in verdicts] == ["ok"] * 4, verdicts
+    assert verdicts[-1]["loaded_new"] == 0  # the re-run found everything archived
+    for day in (date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)):
+        verdict = health.check_day(wired, "egemen", day)
+        assert verdict.status == "ok", verdict.message
+        assert verdict.metrics["baseline_days"] == 2 and verdict.metrics["min_body_chars"] > 1
+
+
 def test_blocked_share_counts_skipped_known_articles_as_reachable() -> None:
     # A re-run that skips 24 archived articles and meets the one always-blocked page is not "all blocked".
     assert health.blocked_share(fetched=0, blocked=1, skipped_known=24) == 1 / 25
-    assert health.judge({"count": 24.0}, None, health.blocked_share(0, 1, 24)) == []
+    day = {"count": 24.0, "title": 1.0, "date": 1.0, "author": 1.0, "body": 1.0, "body_chars": 300.0}
+    assert health.judge(day, None, health.blocked_share(0, 1, 24)) == []
     # A site that blocks everything new is still flagged.
     assert health.blocked_share(fetched=0, blocked=20, skipped_known=0) == 1.0
     assert health.blocked_share(0, 0, 0) == 0.0
