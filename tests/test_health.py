@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from ops_support import DAYS, copy_replay, reset, wire
+from ops_support import DAYS, copy_replay, reset, strip_body_markup, wire
 
 from etl.core.config import Settings, parse_host_overrides
 from etl.dev.local import replay_overrides
@@ -37,11 +37,7 @@ def test_judge_names_each_field_that_dropped() -> None:
 def test_day_without_body_markup_is_reported_unhealthy_by_name(settings: Settings, tmp_path: Path) -> None:
     reset(settings)
     root = copy_replay(tmp_path)
-    for url in DAYS["days"][BROKEN_DAY.isoformat()]["articles"]:
-        page = root / "kaz.inform.kz" / url.split("kaz.inform.kz/", 1)[1] / "index.html"
-        html = page.read_text(encoding="utf-8")
-        page.write_text(html.replace("article__body-text", "story-text").replace("article__content", "story-box"),
-                        encoding="utf-8")
+    strip_body_markup(root, BROKEN_DAY.isoformat())
     with ReplayServer(root) as replay:
         wired = wire(settings, replay)
         for day in (date(2025, 12, 31), date(2026, 1, 1), BROKEN_DAY):
