@@ -128,6 +128,26 @@ def test_cli_backfills_several_sources_and_fails_on_an_unhealthy_day(settings: S
         assert tail[1].startswith("  unhealthy: kazinform 2026-01-02 unhealthy: body: fill rate 0%"), tail
 
 
+def test_a_resumed_job_still_reports_an_unhealthy_day_it_did_earlier(settings: Settings, tmp_path: Path) -> None:
+    reset(settings)
+    root = copy_replay(tmp_path)
+    strip_body_markup(root, "2026-01-01")  # also caught before there is a baseline (one earlier day only)
+
+    def stop_after_crawling_day_three(day: date, step: str, run_id: int) -> None:
+        if day == END and step == "crawl":
+            raise Interrupted
+
+    with ReplayServer(root) as replay:
+        wired = wire(settings, replay)
+        with pytest.raises(Interrupted):
+            backfill.run(wired, REQUEST, on_step=stop_after_crawling_day_three)
+        resumed = backfill.run(wired, REQUEST)
+    assert resumed.resumed and list(resumed.seconds) == [END]  # only day three ran now
+    assert list(resumed.unhealthy) == [date(2026, 1, 1)]
+    assert resumed.unhealthy[date(2026, 1, 1)].startswith("kazinform 2026-01-01 unhealthy: body: fill rate 0%")
+    assert backfill.problem_lines({"kazinform": resumed})[0] == "backfill: 0 failed day(s), 1 unhealthy day(s)"
+
+
 def test_source_names_accept_lists_and_all() -> None:
     from etl.cli.backfill import source_names
     from etl.sources import enabled_sources

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from ops_support import DAYS, copy_replay, reset, strip_body_markup, wire
+from ops_support import DAYS, REPO, copy_replay, reset, strip_body_markup, wire
 
 from etl.core.config import Settings, parse_host_overrides
 from etl.dev.local import replay_overrides
@@ -90,3 +90,41 @@ def test_blocked_share_counts_skipped_known_articles_as_reachable() -> None:
     # A site that blocks everything new is still flagged.
     assert health.blocked_share(fetched=0, blocked=20, skipped_known=0) == 1.0
     assert health.blocked_share(0, 0, 0) == 0.0
+
+
+@pytest.mark.integration
+@pytest.mark.airflow
+def test_the_dag_health_task_fails_on_the_stripped_day(settings: Settings, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DAG gives the verdict the CLI gives: its health task fails on the stripped day, every other task
+    succeeds, and the ledger names the day."""
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils import db
+
+    import etl.sources
+    from etl.dev.services.manager import service_env
+
+    reset(settings)
+    root = copy_replay(tmp_path)
+    strip_body_markup(root, BROKEN_DAY.isoformat())
+    monkeypatch.setattr(etl.sources, "enabled_sources", lambda: [get_source("kazinform")])
+    db.resetdb()
+    with ReplayServer(root) as replay:
+        wired = wire(settings, replay)
+        for day in (date(2025, 12, 31), date(2026, 1, 1)):
+            pipeline.ingest_day(wired, "kazinform", day)
+        env = {**service_env(settings), "NEWSARCHIVE_STATE_DIR": str(settings.state_dir),
+               "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay.base_url), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+               "NEWSARCHIVE_TASK_RETRIES": "0"}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        dag = DagBag(dag_folder=str(REPO / "dags")).dags["news_daily"]
+        run = dag.test(logical_date=pendulum.datetime(2026, 1, 3, 3, 0, tz="Asia/Almaty"))  # archives 2026-01-02
+    states = {ti.task_id: str(ti.state).rsplit(".", 1)[-1].lower() for ti in run.get_task_instances()
+              if ti.task_id.startswith("source.")}
+    assert states.pop("source.health") == "failed"
+    assert set(states.values()) == {"success"}, states
+    ledger = {row.day: row for row in coverage.rows(settings.require_database_url(), "kazinform")}
+    assert ledger[BROKEN_DAY].health == "unhealthy"
+    assert (ledger[BROKEN_DAY].health_message or "").startswith("kazinform 2026-01-02 unhealthy: body: fill rate 0%")
