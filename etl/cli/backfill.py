@@ -15,6 +15,7 @@ from datetime import datetime
 
 from etl.cli.args import date_arg
 from etl.core.config import Settings
+from etl.core.errors import UserError
 from etl.steps.plan import STEPS
 
 
@@ -47,8 +48,6 @@ def source_names(values: list[str]) -> list[str]:
             found = [s.name for s in enabled_sources()] if name == "all" else [get_source(name).name]
             names += [n for n in found if n not in names]
     if not names:
-        from etl.core.errors import UserError
-
         raise UserError("--source names no source")
     return names
 

@@ -2,8 +2,9 @@
 
 Reads no settings. On a terminal the line is redrawn in place (carriage return); otherwise (logs, CI) one line
 is written per change of step, so the output stays readable. While `DayProgress.routing_logs()` is active, log
-lines for the same stream are written above the bar (the line is cleared first, then redrawn). While a crawl runs, `ArticleWatcher` counts the
-article responses already written to the crawl's growing `.warc.gz.part` file in the state directory.
+lines for the same stream are written above the bar (the line is cleared first, then redrawn). While a crawl
+runs, `ArticleWatcher` counts the article responses already written to the crawl's growing `.warc.gz.part` file
+in the state directory.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ class DayProgress:
                 self.stream.write(line + "\n")
             self.stream.flush()
             self._last = line
-
 
     def write_above(self, text: str) -> int:
         """Write other output (a log line) so that the bar stays intact: clear it, write, draw it again."""
