@@ -32,6 +32,10 @@ def test_nothing_answered_names_the_cause() -> None:
     blocked = {"url": "https://x/feed", "status": 403, "outcome": "blocked"}
     assert nothing_answered([refused, blocked]) == "every request was blocked or unanswered (1 x no answer, 1 x HTTP 403)"
     assert nothing_answered([{"status": 404, "outcome": "http_error"}]) == "no request succeeded (1 x HTTP 404)"
+    robots = {"url": "https://x/robots.txt", "kind": "robots", "status": 200, "outcome": "ok"}
+    assert nothing_answered([robots, blocked, blocked]) == "every request was blocked or unanswered (2 x HTTP 403)"
+    assert nothing_answered([robots]) is None  # nothing else was asked for
+    assert "none of 1 requests" in (nothing_answered([dict(refused, kind="robots")]) or "")
     feed = {"url": "https://x/feed", "status": 200, "outcome": "ok"}  # a day of known articles: reached
     assert nothing_answered([refused, blocked, feed]) is None
     assert nothing_answered([]) is None

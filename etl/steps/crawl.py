@@ -31,8 +31,10 @@ def day_interval(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 def nothing_answered(records: Sequence[dict[str, Any]]) -> str | None:
     """Why a crawl fetched nothing at all (every request unanswered, blocked or refused), or None.
 
-    One answered feed, listing or article page (even a day whose articles were all archived before) is enough.
+    One answered feed, listing or article page (even a day whose articles were all archived before) is enough;
+    an answered robots.txt is not (a site that blocks every page may still serve it).
     """
+    records = [r for r in records if r.get("kind") != "robots"] or records
     if not records or any(r.get("outcome") in ("ok", "not_article") for r in records):
         return None
     unanswered = [r for r in records if not r.get("status")]
