@@ -64,6 +64,7 @@ def test_many_series_and_days_stay_distinct_and_narrow() -> None:
     """16 series get 16 colours; a year between one stray run and the rest does not stretch the charts."""
     names = [f"s{i}" for i in range(16)]
     assert len(set(report.series_colors(names).values())) == 16
+    assert len(set(report.series_colors(names[:8]).values())) == 8
     days = [date(2025, 1, 20), date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
     items = [dataclasses.replace(_row(day, "complete", 5), source=f"src{i}") for day in days for i in range(8)]
     page = report.render(items, [], datetime(2026, 1, 4, tzinfo=UTC))

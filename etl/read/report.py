@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 STATUS_COLORS = {"complete": "#2e7d32", "partial": "#f9a825", "failed": "#c62828", "unhealthy": "#6a1b9a",
                  "never-run": "#bdbdbd"}
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac")  # Tableau 10
 MAX_WIDTH = 1060  # every chart fits the page, however many days
 MAX_DAYS = 92  # longer ranges show only the days that have runs (one stray run does not stretch the axis)
 _CSS = """
@@ -56,9 +58,11 @@ def _esc(value: object) -> str:
 
 
 def series_colors(names: Sequence[str]) -> dict[str, str]:
-    """A distinct colour for every series: hues evenly around the wheel, neighbours also differ in lightness."""
-    count = max(1, len(names))
-    return {name: f"hsl({round(360 * i / count)},70%,{38 if i % 2 else 52}%)" for i, name in enumerate(names)}
+    """A distinct colour for every series: the Tableau 10 palette, or, for more series, hues evenly around the
+    wheel with neighbours also differing in lightness."""
+    if len(names) <= len(PALETTE):
+        return dict(zip(names, PALETTE, strict=False))
+    return {name: f"hsl({round(360 * i / len(names))},70%,{38 if i % 2 else 52}%)" for i, name in enumerate(names)}
 
 
 def axis(items: Sequence[coverage.DayCoverage]) -> list[date]:
