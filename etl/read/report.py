@@ -85,13 +85,16 @@ def _legend(colors: dict[str, str]) -> str:
 
 
 def chart(title: str, days: list[date], series: dict[str, dict[date, float]], *, percent: bool = False,
-          height: int = 180) -> str:
-    """Stacked bars per day (counts) or one line per series (shares, `percent`); an inline SVG at most MAX_WIDTH."""
+          colors: dict[str, str] | None = None, height: int = 180) -> str:
+    """Stacked bars per day (counts) or one line per series (shares, `percent`); an inline SVG at most MAX_WIDTH.
+
+    Series take `colors` when given (the status colours), else series_colors.
+    """
     left, bottom, top = 44, 34, 12
     width = min(MAX_WIDTH, max(420, left + 10 + 18 * len(days)))
     plot_h, plot_w = height - bottom - top, width - left - 10
     step = plot_w / max(1, len(days))
-    colors = series_colors(list(series))
+    colors = colors or series_colors(list(series))
     totals = [sum(values.get(day, 0.0) for values in series.values()) for day in days]
     peak = max([v for values in series.values() for v in values.values()] if percent else totals + [0.0])
     scale = 1.0 if percent else max(4.0, math.ceil(peak / 4) * 4)
@@ -230,7 +233,8 @@ def render(items: Sequence[coverage.DayCoverage], failed: Sequence[FailedRun], g
             heatmap(days, items),
             chart("Failures: source-days that failed or are unhealthy", days, {
                 "failed": total(lambda r: float(r.status == "failed")),
-                "unhealthy": total(lambda r: float(r.health == "unhealthy" and r.status != "failed"))}),
+                "unhealthy": total(lambda r: float(r.health == "unhealthy" and r.status != "failed"))},
+                colors={name: STATUS_COLORS[name] for name in ("failed", "unhealthy")}),
             chart("Duplicate share (linked republications / articles)", days, share("duplicates"), percent=True),
             chart("Fallback share (bodies from the generic extractor / articles)", days,
                   share("fallback_extractions"), percent=True),
