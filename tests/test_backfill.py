@@ -41,6 +41,16 @@ class Interrupted(Exception):
     """Stands for Ctrl-C or a killed process in the middle of a day."""
 
 
+def stop_at(stop_day: date, stop_step: str) -> backfill.StepHook:
+    """A step hook that interrupts the backfill right after `stop_step` of `stop_day`."""
+
+    def hook(day: date, step: str, run_id: int) -> None:
+        if day == stop_day and step == stop_step:
+            raise Interrupted
+
+    return hook
+
+
 def test_interrupted_backfill_resumes_to_the_same_state(settings: Settings) -> None:
     reset(settings)
     with ReplayServer(DEFAULT_ROOT) as replay:
@@ -132,15 +142,10 @@ def test_a_resumed_job_still_reports_an_unhealthy_day_it_did_earlier(settings: S
     reset(settings)
     root = copy_replay(tmp_path)
     strip_body_markup(root, "2026-01-01")  # also caught before there is a baseline (one earlier day only)
-
-    def stop_after_crawling_day_three(day: date, step: str, run_id: int) -> None:
-        if day == END and step == "crawl":
-            raise Interrupted
-
     with ReplayServer(root) as replay:
         wired = wire(settings, replay)
         with pytest.raises(Interrupted):
-            backfill.run(wired, REQUEST, on_step=stop_after_crawling_day_three)
+            backfill.run(wired, REQUEST, on_step=stop_at(END, "crawl"))
         resumed = backfill.run(wired, REQUEST)
     assert resumed.resumed and list(resumed.seconds) == [END]  # only day three ran now
     assert list(resumed.unhealthy) == [date(2026, 1, 1)]
@@ -175,15 +180,10 @@ def _indexed(settings: Settings, day: date) -> int:
 def test_backfill_indexes_near_duplicates_also_after_an_interruption_after_load(settings: Settings) -> None:
     reset(settings)
     day_two = date(2026, 1, 1)
-
-    def stop_after_load(day: date, step: str, run_id: int) -> None:
-        if day == day_two and step == "load":
-            raise Interrupted
-
     with ReplayServer(DEFAULT_ROOT) as replay:
         wired = wire(settings, replay)
         with pytest.raises(Interrupted):
-            backfill.run(wired, REQUEST, on_step=stop_after_load)
+            backfill.run(wired, REQUEST, on_step=stop_at(day_two, "load"))
         assert query(settings, "SELECT status FROM crawl_runs ORDER BY id") == [("loaded",), ("stored",)]
         assert _indexed(settings, START) > 0 and _indexed(settings, day_two) == 0
         seen: list[str] = []
