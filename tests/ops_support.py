@@ -34,6 +34,17 @@ def copy_replay(tmp: Path) -> Path:
     return root
 
 
+def strip_body_markup(root: Path, day: str) -> list[str]:
+    """Rename the body containers of a kazinform replay day's article pages (a site redesign); return the URLs."""
+    urls = DAYS["days"][day]["articles"]
+    for url in urls:
+        page = root / "kaz.inform.kz" / url.split("kaz.inform.kz/", 1)[1] / "index.html"
+        html = page.read_text(encoding="utf-8")
+        page.write_text(html.replace("article__body-text", "story-text").replace("article__content", "story-box"),
+                        encoding="utf-8")
+    return list(urls)
+
+
 def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Run one query and return its rows."""
     with psycopg2.connect(settings.require_database_url()) as conn, conn.cursor() as cur:

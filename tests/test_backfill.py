@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
-from ops_support import DAYS, delete_articles, query, reset, snapshot, wire
+from ops_support import (
+    DAYS,
+    REPO,
+    copy_replay,
+    delete_articles,
+    query,
+    reset,
+    snapshot,
+    strip_body_markup,
+    wire,
+)
 
 from etl.core.config import Settings
 from etl.core.errors import UserError
+from etl.dev.local import replay_overrides
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.dev.services.manager import service_env
 from etl.steps import backfill
 from etl.store import coverage, s3
 
@@ -22,6 +39,16 @@ REQUEST = backfill.BackfillRequest("kazinform", START, END)
 
 class Interrupted(Exception):
     """Stands for Ctrl-C or a killed process in the middle of a day."""
+
+
+def stop_at(stop_day: date, stop_step: str) -> backfill.StepHook:
+    """A step hook that interrupts the backfill right after `stop_step` of `stop_day`."""
+
+    def hook(day: date, step: str, run_id: int) -> None:
+        if day == stop_day and step == stop_step:
+            raise Interrupted
+
+    return hook
 
 
 def test_interrupted_backfill_resumes_to_the_same_state(settings: Settings) -> None:
@@ -86,6 +113,58 @@ def test_only_gaps_restores_exactly_the_missing_day(settings: Settings) -> None:
     assert {row.status for row in coverage.rows(url, "kazinform")} == {"complete"}
 
 
+def test_cli_backfills_several_sources_and_fails_on_an_unhealthy_day(settings: Settings, tmp_path: Path) -> None:
+    """Two sources in one command; kazinform's 2026-01-02 lost its body markup: exit 1 and a summary line that
+    names it, also when the same command runs again."""
+    reset(settings)
+    root = copy_replay(tmp_path)
+    strip_body_markup(root, "2026-01-02")
+    with ReplayServer(root) as replay:
+        env = {**os.environ, "PYTHONPATH": str(REPO), **service_env(settings),
+               "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+               "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay.base_url)}
+        command = [sys.executable, "-m", "etl.cli.main", "backfill", "--source", "kazinform,egemen", "--source",
+                   "egemen", "--start", "2026-01-01", "--end", "2026-01-02"]
+        first, again = (subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+                        for _ in range(2))
+    for done in (first, again):
+        assert done.returncode == 1, done.stderr[-3000:]
+        summary = json.loads(done.stdout)
+        assert list(summary) == ["egemen", "kazinform"]  # sorted keys; each named once
+        assert summary["egemen"]["unhealthy"] == {} and len(summary["egemen"]["done"]) == 2
+        assert list(summary["kazinform"]["unhealthy"]) == ["2026-01-02"]
+        tail = done.stderr.splitlines()[-2:]
+        assert tail[0] == "newsarchive: backfill: 0 failed day(s), 1 unhealthy day(s)", done.stderr[-3000:]
+        assert tail[1].startswith("  unhealthy: kazinform 2026-01-02 unhealthy: body: fill rate 0%"), tail
+
+
+def test_a_resumed_job_still_reports_an_unhealthy_day_it_did_earlier(settings: Settings, tmp_path: Path) -> None:
+    reset(settings)
+    root = copy_replay(tmp_path)
+    strip_body_markup(root, "2026-01-01")  # also caught before there is a baseline (one earlier day only)
+    with ReplayServer(root) as replay:
+        wired = wire(settings, replay)
+        with pytest.raises(Interrupted):
+            backfill.run(wired, REQUEST, on_step=stop_at(END, "crawl"))
+        resumed = backfill.run(wired, REQUEST)
+    assert resumed.resumed and list(resumed.seconds) == [END]  # only day three ran now
+    assert list(resumed.unhealthy) == [date(2026, 1, 1)]
+    assert resumed.unhealthy[date(2026, 1, 1)].startswith("kazinform 2026-01-01 unhealthy: body: fill rate 0%")
+    assert backfill.problem_lines({"kazinform": resumed})[0] == "backfill: 0 failed day(s), 1 unhealthy day(s)"
+
+
+def test_source_names_accept_lists_and_all() -> None:
+    from etl.cli.backfill import source_names
+    from etl.sources import enabled_sources
+
+    assert source_names(["kazinform,egemen", " nur ", "egemen"]) == ["kazinform", "egemen", "nur"]
+    assert source_names(["all"]) == [s.name for s in enabled_sources()]
+    with pytest.raises(UserError, match="unknown source 'nosuch'"):
+        source_names(["kazinform,nosuch"])
+    with pytest.raises(UserError, match="names no source"):
+        source_names([","])
+
+
 def test_backfill_refuses_days_that_have_not_ended(settings: Settings) -> None:
     with pytest.raises(UserError, match="before --start"):
         backfill.validate(backfill.BackfillRequest("kazinform", END, START), date(2026, 2, 1))
@@ -101,15 +180,10 @@ def _indexed(settings: Settings, day: date) -> int:
 def test_backfill_indexes_near_duplicates_also_after_an_interruption_after_load(settings: Settings) -> None:
     reset(settings)
     day_two = date(2026, 1, 1)
-
-    def stop_after_load(day: date, step: str, run_id: int) -> None:
-        if day == day_two and step == "load":
-            raise Interrupted
-
     with ReplayServer(DEFAULT_ROOT) as replay:
         wired = wire(settings, replay)
         with pytest.raises(Interrupted):
-            backfill.run(wired, REQUEST, on_step=stop_after_load)
+            backfill.run(wired, REQUEST, on_step=stop_at(day_two, "load"))
         assert query(settings, "SELECT status FROM crawl_runs ORDER BY id") == [("loaded",), ("stored",)]
         assert _indexed(settings, START) > 0 and _indexed(settings, day_two) == 0
         seen: list[str] = []

@@ -40,6 +40,12 @@ def test_help_lists_commands() -> None:
         (["extract", "--source", "kazinform", "--url", "https://kaz.inform.kz/news/a-abcdef/", "/nonexistent.html"],
          {}, "no such file"),
         (["services", "status"], {"NEWSARCHIVE_S3_PORT": "abc"}, "NEWSARCHIVE_S3_PORT must be a whole number"),
+        (["reextract", "--since", "2026-01-02", "--until", "2026-01-01"], {},
+         "--since 2026-01-02 is after --until 2026-01-01"),
+        (["coverage", "--since", "2026-01-02", "--until", "2026-01-01"], {},
+         "--since 2026-01-02 is after --until 2026-01-01"),
+        (["report", "--since", "2026-01-02", "--until", "2026-01-01"], {},
+         "--since 2026-01-02 is after --until 2026-01-01"),
     ],
 )
 def test_user_mistakes_are_one_line(args: list[str], env: dict[str, str], expected: str, tmp_path: Path) -> None:

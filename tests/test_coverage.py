@@ -45,8 +45,17 @@ def test_ledger_statuses_and_command_output(settings: Settings, capsys: pytest.C
     delete_articles(settings, [row[0] for row in query(settings, "SELECT id FROM articles ORDER BY id LIMIT 2")])
     assert coverage.incomplete_days(url, "kazinform", date(2026, 1, 1), date(2026, 1, 1)) == [date(2026, 1, 1)]
 
-    assert cmd_coverage(argparse.Namespace(source="kazinform", since=None), settings) == 0
+    assert cmd_coverage(argparse.Namespace(source="kazinform", since=None, until=None), settings) == 0
     out = capsys.readouterr().out
     assert f"2 of {day.expected} loaded articles are missing" in out
     assert "2026-01-01  partial" in out and "2026-01-02  failed" in out
     assert out.strip().endswith("0 complete, 2 partial, 1 failed, 2 never-run")
+
+    # --since long before the first run: only the days between the first and the last run are listed.
+    assert cmd_coverage(argparse.Namespace(source=None, since=date(2025, 6, 1), until=None), settings) == 0
+    listed = [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:-1]]
+    assert listed[0] == "2025-12-31" and listed[-1] == "2026-01-02", listed
+    assert len(listed) == 8 * 3  # every source, three days (the others never ran: never-run)
+    assert cmd_coverage(argparse.Namespace(source="kazinform", since=date(2026, 1, 1), until=date(2026, 1, 1)),
+                        settings) == 0
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:-1]] == ["2026-01-01"]

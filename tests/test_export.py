@@ -138,6 +138,27 @@ def test_refuses_to_overwrite_without_force(url: str, tmp_path: Path, monkeypatc
     assert len(list(folder.rglob("*.txt"))) == 26
 
 
+def test_output_paths_are_checked_before_anything_is_written(url: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name for a folder format and a missing parent folder are refused with one line; nothing is made."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    refused = {("corpus", "x.txt"): "corpus export writes a folder (one file per article); x.txt names a .txt file: "
+                                    "give a folder, e.g. x",
+               ("parquet", "x.parquet"): "parquet export writes a folder",
+               ("jsonl", "no/dir/x.jsonl"): f"no such folder: {tmp_path / 'no' / 'dir'} (create it first)",
+               ("corpus", "no/dir/x"): f"no such folder: {tmp_path / 'no' / 'dir'}"}
+    for (fmt, out), message in refused.items():
+        assert main(["export", "--format", fmt, "-o", out]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert main(["export", "--format", "jsonl", "-o", "x.jsonl"]) == 0  # a file for a file format
+    assert main(["export", "--format", "corpus", "-o", "corpus"]) == 0  # a new folder in an existing one
+    assert (tmp_path / "x.jsonl").is_file() and (tmp_path / "corpus").is_dir()
+
+
 def test_cli_formats_are_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
     """`--format` offers exactly the registered formats, and the help describes each of them."""
     from etl.cli.main import build_parser

@@ -1,7 +1,9 @@
-"""`newsarchive backfill --source S --start D1 --end D2 [--only-gaps] [--refetch]`: fill past days, resumable.
+"""`newsarchive backfill --source S[,S2...|all] --start D1 --end D2 [--only-gaps] [--refetch]`: fill past days.
 
-Reads every pipeline setting through Settings (or the running embedded services). Progress on stderr, the
-job summary as JSON on stdout; exit status 1 when a day failed (run the same command again to retry it).
+Reads every pipeline setting through Settings (or the running embedded services). Each source is its own
+resumable job, run one after the other. Progress on stderr, the summary of every job as JSON on stdout (keyed
+by source), then one line per failed or unhealthy day on stderr; exit status 1 when a day failed or is
+unhealthy (run the same command again to retry the failed days).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 
 from etl.cli.args import date_arg
 from etl.core.config import Settings
+from etl.core.errors import UserError
 from etl.steps.plan import STEPS
 
 
@@ -20,10 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `backfill` subcommand."""
     parser = sub.add_parser(
         "backfill", help=f"{' -> '.join(s.name for s in STEPS)} for every day of a past range (resumable, no Airflow)",
-        description="Runs the daily work for each local day of [--start, --end]. Interrupted? Run the same "
-        "command again: finished days are skipped and an unfinished day continues at the step where it stopped.",
+        description="Runs the daily work for each local day of [--start, --end], source after source. Interrupted? "
+        "Run the same command again: finished days are skipped and an unfinished day continues at the step where "
+        "it stopped. Exit status 1 when a day failed or is unhealthy.",
     )
-    parser.add_argument("--source", required=True, help="source name, e.g. kazinform")
+    parser.add_argument("--source", required=True, action="append", metavar="S",
+                        help="source name (e.g. kazinform); several: repeat it or separate by commas; "
+                        "`all`: every enabled source")
     parser.add_argument("--start", required=True, type=date_arg, help="first local day, YYYY-MM-DD")
     parser.add_argument("--end", required=True, type=date_arg, help="last local day (included), YYYY-MM-DD")
     parser.add_argument("--only-gaps", action="store_true",
@@ -32,12 +38,33 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(handler=cmd_backfill)
 
 
+def source_names(values: list[str]) -> list[str]:
+    """The sources named by repeated/comma-separated `--source` values (`all`: the enabled ones), in order."""
+    from etl.sources import enabled_sources, get_source
+
+    names: list[str] = []
+    for value in values:
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            found = [s.name for s in enabled_sources()] if name == "all" else [get_source(name).name]
+            names += [n for n in found if n not in names]
+    if not names:
+        raise UserError("--source names no source")
+    return names
+
+
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
-    """Run or resume the backfill job."""
+    """Run or resume one backfill job per source; report failed and unhealthy days."""
     from etl.steps import backfill
 
-    request = backfill.BackfillRequest(args.source, args.start, args.end, args.only_gaps, args.refetch)
-    backfill.validate(request, datetime.now(settings.timezone).date())
-    result = backfill.run(settings, request, stream=backfill.default_stream())
-    sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    return 1 if result.failed else 0
+    today = datetime.now(settings.timezone).date()
+    requests = [backfill.BackfillRequest(name, args.start, args.end, args.only_gaps, args.refetch)
+                for name in source_names(args.source)]
+    for request in requests:
+        backfill.validate(request, today)
+    results = {r.source: backfill.run(settings, r, stream=backfill.default_stream()) for r in requests}
+    sys.stdout.write(json.dumps({name: result.as_json() for name, result in results.items()},
+                                ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    problems = backfill.problem_lines(results)
+    if problems:
+        sys.stderr.write("newsarchive: " + "\n".join(problems) + "\n")
+    return 1 if problems else 0

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from etl.cli.args import date_arg
+from etl.cli.args import check_range, date_arg
 from etl.core.config import Settings
 from etl.read.export import FORMATS
 
@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("--format", required=True, choices=list(FORMATS))
     parser.add_argument("-o", "--output", required=True, help="output file ("
-                        + ", ".join(f.name for f in FORMATS.values() if f.single_file) + ") or folder (the others)")
+                        + ", ".join(f.name for f in FORMATS.values() if f.single_file) + ") or folder ("
+                        + ", ".join(f.name for f in FORMATS.values() if not f.single_file)
+                        + "); its parent folder must exist")
     parser.add_argument("--source", help="only this source")
     parser.add_argument("--since", type=date_arg, help="first local publication day, YYYY-MM-DD")
     parser.add_argument("--until", type=date_arg, help="last local publication day (inclusive), YYYY-MM-DD")
@@ -38,11 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Run the export, with progress on stderr."""
-    from etl.core.errors import UserError
     from etl.read.export import ExportFilter, export
 
-    if args.since and args.until and args.since > args.until:
-        raise UserError(f"--since {args.since} is after --until {args.until}")
+    check_range(args.since, args.until)
     started = time.monotonic()
 
     def progress(count: int) -> None:

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from etl.cli.args import date_arg
+from etl.cli.args import check_range, date_arg
 from etl.core.config import Settings
 
 
@@ -32,6 +32,7 @@ def cmd_reextract(args: argparse.Namespace, settings: Settings) -> int:
     from etl.sources import get_source
     from etl.steps.reextract import reextract
 
+    check_range(args.since, args.until)
     source = get_source(args.source).name if args.source else None
     result = reextract(settings, source, args.since, args.until)
     sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")

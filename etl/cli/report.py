@@ -1,4 +1,4 @@
-"""`newsarchive report [--since D] [-o report.html]`: write the self-contained HTML run report.
+"""`newsarchive report [--since D] [--until D] [-o report.html]`: write the self-contained HTML run report.
 
 Reads DATABASE_URL through Settings (or the running embedded PostgreSQL).
 """
@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from etl.cli.args import date_arg
+from etl.cli.args import check_range, date_arg
 from etl.core.config import Settings
 from etl.core.errors import UserError
 
@@ -18,10 +17,12 @@ from etl.core.errors import UserError
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `report` subcommand."""
     parser = sub.add_parser(
-        "report", help="write an HTML report (articles, coverage heatmap, duplicate/fallback share, failures)",
-        description="One self-contained HTML file with inline SVG charts; open it in any browser, offline.",
+        "report", help="write an HTML report (articles, coverage heatmap, failures, duplicate/fallback share)",
+        description="One self-contained HTML file with inline SVG charts; open it in any browser, offline. The "
+        "days are --since..--until cut to the first and last day with crawl runs.",
     )
-    parser.add_argument("--since", type=date_arg, help="first local day, YYYY-MM-DD (default: all days with runs)")
+    parser.add_argument("--since", type=date_arg, help="first local day, YYYY-MM-DD (default: the first with runs)")
+    parser.add_argument("--until", type=date_arg, help="last local day, YYYY-MM-DD (default: the last with runs)")
     parser.add_argument("-o", "--output", default="report.html", help="output file (default report.html)")
     parser.set_defaults(handler=cmd_report)
 
@@ -31,12 +32,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from etl.read import report
     from etl.sources import SOURCES
 
-    url = settings.require_database_url()
-    until = max(args.since, datetime.now(settings.timezone).date() - timedelta(days=1)) if args.since else None
-    page = report.build(url, list(SOURCES), args.since, until)
+    check_range(args.since, args.until)
     out = Path(args.output)
-    if not out.parent.is_dir():
-        raise UserError(f"no such directory: {out.parent}")
+    if not out.absolute().parent.is_dir():
+        raise UserError(f"no such folder: {out.absolute().parent}")
+    page = report.build(settings.require_database_url(), list(SOURCES), args.since, args.until)
     out.write_text(page, encoding="utf-8")
     sys.stdout.write(f"wrote {out} ({len(page.encode('utf-8'))} bytes)\n")
     return 0

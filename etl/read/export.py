@@ -86,6 +86,8 @@ class ExportFormat:
     description: str
     #: True: one file at the output path; False: a folder tree under it.
     single_file: bool
+    #: The suffix of the files it writes (the output file's, or each file's in the folder).
+    suffix: str
     #: True: each row is one JSON document with every column; False: the COLUMNS, then the local date.
     whole_rows: bool
     write: Callable[[Rows, Path, ZoneInfo, Progress | None], ExportResult]
@@ -128,7 +130,14 @@ def export_format(name: str) -> ExportFormat:
 
 
 def check_output(path: Path, fmt: ExportFormat, force: bool) -> None:
-    """Refuse (UserError) to write over an existing file or non-empty folder unless `force`."""
+    """Refuse (UserError) a path whose folder is missing, a file name for a folder format, and writing over an
+    existing file or non-empty folder unless `force`."""
+    if not path.absolute().parent.is_dir():
+        raise UserError(f"no such folder: {path.absolute().parent} (create it first)")
+    file_suffixes = {f.suffix for f in FORMATS.values()}
+    if not fmt.single_file and path.suffix in file_suffixes and not path.is_dir():
+        raise UserError(f"{fmt.name} export writes a folder ({fmt.description.split(',')[0]}); {path} names a "
+                        f"{path.suffix} file: give a folder, e.g. {path.with_suffix('')}")
     if fmt.single_file:
         if path.is_dir():
             raise UserError(f"{path} is a folder; {fmt.name} export writes one file")
@@ -197,7 +206,6 @@ def write_corpus(rows: Rows, out: Path, tz: ZoneInfo,
 
 def write_jsonl(rows: Rows, out: Path, progress: Progress | None = None) -> ExportResult:
     """One JSON object per line (every column), written to a temporary name and renamed when complete."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     count = 0
     try:
@@ -227,9 +235,10 @@ def write_parquet(rows: Rows, out: Path, progress: Progress | None = None) -> Ex
 #: Every export format; the CLI's `--format` choices and help come from here.
 FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
     ExportFormat("corpus", "one file per article, <source>/<YYYY-MM-DD>/<article-id>.txt in the corpus text "
-                 "format", single_file=False, whole_rows=False, write=write_corpus),
-    ExportFormat("jsonl", "one object per line with every column", single_file=True, whole_rows=True,
-                 write=lambda rows, out, _tz, progress: write_jsonl(rows, out, progress)),
+                 "format", single_file=False, suffix=".txt", whole_rows=False, write=write_corpus),
+    ExportFormat("jsonl", "one object per line with every column", single_file=True, suffix=".jsonl",
+                 whole_rows=True, write=lambda rows, out, _tz, progress: write_jsonl(rows, out, progress)),
     ExportFormat("parquet", "source=<source>/date=<YYYY-MM-DD>/part-0.parquet", single_file=False,
-                 whole_rows=False, write=lambda rows, out, _tz, progress: write_parquet(rows, out, progress)),
+                 suffix=".parquet", whole_rows=False,
+                 write=lambda rows, out, _tz, progress: write_parquet(rows, out, progress)),
 )}

@@ -1,8 +1,10 @@
 """The run report: one self-contained HTML page (inline CSS and SVG, no external resources) about the archive.
 
-Reads DATABASE_URL (passed in). Charts: articles per source per day, the coverage heatmap (status per source
-and day, unhealthy days outlined), duplicate share, fallback share, and failures (failed or blocked fetches
-per day and the failed runs with their errors). Every chart element has an SVG <title> as its tooltip. A tiny
+Reads DATABASE_URL (passed in). The days are the asked range cut to the first and last day with runs (over
+MAX_DAYS days only the days with runs), every chart at most MAX_WIDTH pixels wide, a distinct colour per series.
+Charts: articles per source per day (stacked), the coverage heatmap (status per source and day; a day that
+failed its health check is a failure of its own colour), failed or unhealthy source-days, duplicate and
+fallback share (a line per source), failed and blocked fetches, and the failed runs with their errors. Every chart element has an SVG <title> as its tooltip. A tiny
 inline script only records JavaScript errors into the page (`data-js-errors`), which the test checks.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,8 +22,12 @@ from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
 
-STATUS_COLORS = {"complete": "#2e7d32", "partial": "#f9a825", "failed": "#c62828", "never-run": "#bdbdbd"}
-PALETTE = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#4e342e", "#283593")
+STATUS_COLORS = {"complete": "#2e7d32", "partial": "#f9a825", "failed": "#c62828", "unhealthy": "#6a1b9a",
+                 "never-run": "#bdbdbd"}
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac")  # Tableau 10
+MAX_WIDTH = 1060  # every chart fits the page, however many days
+MAX_DAYS = 92  # longer ranges show only the days that have runs (one stray run does not stretch the axis)
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1100px;
 color:#212121;padding:0 16px}h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
@@ -51,132 +57,190 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _days(items: Sequence[coverage.DayCoverage]) -> list[date]:
+def series_colors(names: Sequence[str]) -> dict[str, str]:
+    """A distinct colour for every series: the Tableau 10 palette, or, for more series, hues evenly around the
+    wheel with neighbours also differing in lightness."""
+    if len(names) <= len(PALETTE):
+        return dict(zip(names, PALETTE, strict=False))
+    return {name: f"hsl({round(360 * i / len(names))},70%,{38 if i % 2 else 52}%)" for i, name in enumerate(names)}
+
+
+def axis(items: Sequence[coverage.DayCoverage]) -> list[date]:
+    """The days to chart: every day from the first to the last row, or, over MAX_DAYS, only days with runs."""
     if not items:
         return []
     first, last = min(r.day for r in items), max(r.day for r in items)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    every = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return every if len(every) <= MAX_DAYS else sorted({r.day for r in items if r.runs > 0})
 
 
-def bar_chart(title: str, days: list[date], series: dict[str, dict[date, float]], *, percent: bool = False,
-              height: int = 180) -> str:
-    """Grouped vertical bars: one group per day, one bar per series; an inline SVG."""
-    width, left, bottom, top = max(420, 60 + len(days) * max(14, 8 * len(series) + 6)), 44, 34, 12
-    peak = max([v for values in series.values() for v in values.values()] + [0.0])
-    scale_max = 1.0 if percent else max(4.0, math.ceil(peak / 4) * 4)
+def _frame(title: str, width: int, height: int) -> str:
+    return (f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">')
+
+
+def _legend(colors: dict[str, str]) -> str:
+    return '<div class="legend">' + "".join(f'<span><i class="sw" style="background:{c}"></i>{_esc(n)}</span>'
+                                            for n, c in colors.items()) + "</div>"
+
+
+def chart(title: str, days: list[date], series: dict[str, dict[date, float]], *, percent: bool = False,
+          colors: dict[str, str] | None = None, height: int = 180) -> str:
+    """Stacked bars per day (counts) or one line per series (shares, `percent`); an inline SVG at most MAX_WIDTH.
+
+    Series take `colors` when given (the status colours), else series_colors.
+    """
+    left, bottom, top = 44, 34, 12
+    width = min(MAX_WIDTH, max(420, left + 10 + 18 * len(days)))
     plot_h, plot_w = height - bottom - top, width - left - 10
-    group = plot_w / max(1, len(days))
-    bar_w = max(2.0, (group - 4) / max(1, len(series)))
-    parts = [f'<svg role="img" aria-label="{_esc(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    step = plot_w / max(1, len(days))
+    colors = colors or series_colors(list(series))
+    totals = [sum(values.get(day, 0.0) for values in series.values()) for day in days]
+    peak = max([v for values in series.values() for v in values.values()] if percent else totals + [0.0])
+    scale = 1.0 if percent else max(4.0, math.ceil(peak / 4) * 4)
+
+    def y(value: float) -> float:
+        return top + plot_h - plot_h * value / scale
+
+    parts = [_frame(title, width, height)]
     for tick in range(5):
-        value = scale_max * tick / 4
-        y = top + plot_h - plot_h * tick / 4
-        label = f"{value:.0%}" if percent else f"{value:.0f}"
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e0e0e0"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{label}</text>')
+        value = scale * tick / 4
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e0e0e0"/>'
+                     f'<text x="{left - 4}" y="{y(value) + 4:.1f}" font-size="10" text-anchor="end">'
+                     f'{f"{value:.0%}" if percent else f"{value:.0f}"}</text>')
+    label_every = max(1, math.ceil(len(days) / 12))
+    bar = min(28.0, max(1.0, step - 2))
     for i, day in enumerate(days):
-        x0 = left + i * group + 2
-        for j, (name, values) in enumerate(series.items()):
+        x = left + i * step
+        if i % label_every == 0:
+            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">'
+                         f"{day:%m-%d}</text>")
+        if percent:
+            continue
+        base = 0.0
+        for name, values in series.items():
             value = values.get(day, 0.0)
-            h = plot_h * value / scale_max
-            shown = f"{value:.1%}" if percent else f"{value:g}"
-            parts.append(f'<rect x="{x0 + j * bar_w:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 1:.1f}" '
-                         f'height="{h:.1f}" fill="{PALETTE[j % len(PALETTE)]}"><title>{_esc(name)} {day}: '
-                         f'{shown}</title></rect>')
-        if len(days) <= 16 or i % max(1, len(days) // 12) == 0:
-            parts.append(f'<text x="{x0 + group / 2 - 2:.1f}" y="{height - 18}" font-size="10" '
-                         f'text-anchor="middle">{day:%m-%d}</text>')
+            if value:
+                parts.append(f'<rect x="{x + (step - bar) / 2:.1f}" y="{y(base + value):.1f}" width="{bar:.1f}" '
+                             f'height="{y(base) - y(base + value):.1f}" fill="{colors[name]}"><title>{_esc(name)} '
+                             f"{day}: {value:g}</title></rect>")
+            base += value
+    if percent:
+        for name, values in series.items():
+            points = [(left + i * step + step / 2, values[day], day) for i, day in enumerate(days) if day in values]
+            path = " ".join(f"{px:.1f},{y(v):.1f}" for px, v, _ in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colors[name]}" stroke-width="2"/>')
+            parts += [f'<circle cx="{px:.1f}" cy="{y(v):.1f}" r="3" fill="{colors[name]}"><title>{_esc(name)} {day}: '
+                      f"{v:.1%}</title></circle>" for px, v, day in points]
     parts.append("</svg>")
-    legend = "".join(f'<span><i class="sw" style="background:{PALETTE[j % len(PALETTE)]}"></i>{_esc(n)}</span>'
-                     for j, n in enumerate(series))
-    return f'<h2>{_esc(title)}</h2><div class="legend">{legend}</div>' + "".join(parts)
+    return f"<h2>{_esc(title)}</h2>{_legend(colors)}" + "".join(parts)
+
+
+def _state(entry: coverage.DayCoverage | None) -> str:
+    """The heatmap colour key of a ledger row: its status, or `unhealthy` for a loaded day that failed health."""
+    if entry is None:
+        return "never-run"
+    return "unhealthy" if entry.health == "unhealthy" else entry.status
 
 
 def heatmap(days: list[date], items: Sequence[coverage.DayCoverage]) -> str:
-    """Coverage status per source (rows) and day (columns); unhealthy days outlined in black."""
+    """Coverage status per source (rows) and day (columns); days that failed the health check in their own colour."""
     sources = sorted({r.source for r in items})
-    cell, left, top = 22, 110, 24
-    width, height = left + cell * len(days) + 10, top + cell * len(sources) + 10
+    left, top = 110, 24
+    cell = max(2.0, min(22.0, (MAX_WIDTH - left - 10) / max(1, len(days))))
+    width, height = round(left + cell * len(days) + 10), round(top + 22 * len(sources) + 10)
     by_key = {(r.source, r.day): r for r in items}
-    parts = [f'<svg role="img" aria-label="coverage heatmap" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [_frame("coverage heatmap", width, height)]
+    label_every = max(2, math.ceil(len(days) / 16))
     for i, day in enumerate(days):
-        if len(days) <= 31 and i % 2 == 0 or day.day == 1:
-            parts.append(f'<text x="{left + i * cell + 2}" y="{top - 8}" font-size="9">{day:%m-%d}</text>')
+        if i % label_every == 0:
+            parts.append(f'<text x="{left + i * cell + 2:.1f}" y="{top - 8}" font-size="9">{day:%m-%d}</text>')
     for row, source in enumerate(sources):
-        y = top + row * cell
+        y = top + row * 22
         parts.append(f'<text x="{left - 6}" y="{y + 12}" font-size="11" text-anchor="end">{_esc(source)}</text>')
         for i, day in enumerate(days):
             entry = by_key.get((source, day))
-            status = entry.status if entry else "never-run"
-            unhealthy = entry is not None and entry.health == "unhealthy"
-            stroke = ' stroke="#000" stroke-width="2"' if unhealthy else ""
-            note = f"{source} {day}: {status}"
+            state = _state(entry)
+            note = f"{source} {day}: {entry.status if entry else 'never-run'}"
             if entry:
                 note += f", {entry.loaded}/{entry.expected} articles"
-                if unhealthy and entry.health_message:
+                if state == "unhealthy" and entry.health_message:
                     note += f" - {entry.health_message}"
-            parts.append(f'<rect x="{left + i * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" rx="2" '
-                         f'fill="{STATUS_COLORS[status]}"{stroke}><title>{_esc(note)}</title></rect>')
+            parts.append(f'<rect x="{left + i * cell:.1f}" y="{y}" width="{max(1.0, cell - 2):.1f}" height="20" '
+                         f'rx="2" fill="{STATUS_COLORS[state]}"><title>{_esc(note)}</title></rect>')
     parts.append("</svg>")
-    legend = "".join(f'<span><i class="sw" style="background:{c}"></i>{s}</span>' for s, c in STATUS_COLORS.items())
-    return ('<h2>Coverage by day</h2><div class="legend">' + legend +
-            '<span><i class="sw" style="border:2px solid #000"></i>unhealthy</span></div>' + "".join(parts))
+    return "<h2>Coverage by day</h2>" + _legend(STATUS_COLORS) + "".join(parts)
 
 
-def _failed_runs(database_url: str, since: date | None) -> list[FailedRun]:
+def _failed_runs(database_url: str, since: date, until: date) -> list[FailedRun]:
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute("""SELECT source, partition_date, run_key, coalesce(error, '') FROM crawl_runs
-                       WHERE error IS NOT NULL AND (%(since)s::date IS NULL OR partition_date >= %(since)s)
-                       ORDER BY partition_date DESC, id DESC LIMIT 50""", {"since": since})
+                       WHERE error IS NOT NULL AND partition_date BETWEEN %s AND %s
+                       ORDER BY partition_date DESC, id DESC LIMIT 50""", (since, until))
         return [FailedRun(*row) for row in cur.fetchall()]
 
 
-def render(items: Sequence[coverage.DayCoverage], failed: Sequence[FailedRun], generated: datetime,
-           since: date | None = None) -> str:
+def cards(items: Sequence[coverage.DayCoverage]) -> list[tuple[str, int]]:
+    """The headline counts; a day that failed its health check counts as a failure, not as complete."""
+    sources = {r.source for r in items}
+    good = [r for r in items if r.status == "complete" and r.health != "unhealthy"]
+    good_by_day = {day: {r.source for r in good if r.day == day} for day in {r.day for r in items}}
+    return [("articles", sum(r.loaded for r in items)),
+            (f"days complete for all {len(sources)} source(s)", sum(1 for s in good_by_day.values() if s == sources)),
+            ("source-days complete", len(good)),
+            ("source-days partial", sum(1 for r in items if r.status == "partial" and r.health != "unhealthy")),
+            ("source-days failed or unhealthy", sum(1 for r in items if r.status == "failed" or r.health == "unhealthy")),
+            ("of them unhealthy", sum(1 for r in items if r.health == "unhealthy")),
+            ("duplicates", sum(r.duplicates for r in items)),
+            ("fallback extractions", sum(r.fallback_extractions for r in items))]
+
+
+def render(items: Sequence[coverage.DayCoverage], failed: Sequence[FailedRun], generated: datetime) -> str:
     """The whole HTML page for these ledger rows and failed runs."""
-    days = _days(items)
+    days = axis(items)
     sources = sorted({r.source for r in items})
 
     def per_source(value: str) -> dict[str, dict[date, float]]:
         return {s: {r.day: float(getattr(r, value)) for r in items if r.source == s} for s in sources}
 
     def share(numerator: str) -> dict[str, dict[date, float]]:
-        return {s: {r.day: (getattr(r, numerator) / r.loaded if r.loaded else 0.0) for r in items if r.source == s}
+        return {s: {r.day: getattr(r, numerator) / r.loaded for r in items if r.source == s and r.loaded}
                 for s in sources}
 
-    total = sum(r.loaded for r in items)
-    counts = {s: sum(1 for r in items if r.status == s) for s in coverage.STATUSES}
-    cards = [("articles", total), ("days complete", counts["complete"]), ("partial", counts["partial"]),
-             ("failed", counts["failed"]), ("unhealthy", sum(1 for r in items if r.health == "unhealthy")),
-             ("duplicates", sum(r.duplicates for r in items)),
-             ("fallback extractions", sum(r.fallback_extractions for r in items))]
-    failures_by_day = {f"{s} failed": {r.day: float(r.failed) for r in items if r.source == s} for s in sources}
-    failures_by_day.update({f"{s} blocked": {r.day: float(r.blocked) for r in items if r.source == s}
-                            for s in sources})
+    def total(test: Callable[[coverage.DayCoverage], float]) -> dict[date, float]:
+        return {day: sum(test(r) for r in items if r.day == day) for day in days}
+
     unhealthy = [r for r in items if r.health == "unhealthy"]
     rows = "".join(f"<tr><td>{_esc(f.source)}</td><td>{f.day}</td><td>{_esc(f.run_key)}</td>"
                    f"<td>{_esc(f.error[:300])}</td></tr>" for f in failed)
     health_rows = "".join(f"<tr><td>{_esc(r.source)}</td><td>{r.day}</td><td>{_esc(r.health_message or '')}</td></tr>"
                           for r in unhealthy)
-    scope = f"since {since}" if since else "all days with runs"
+    scope = f"{days[0]} to {days[-1]}" if days else "no crawl runs in the range"
+    if days and (days[-1] - days[0]).days + 1 > len(days):
+        scope += f" ({(days[-1] - days[0]).days + 1 - len(days)} days without any run left out)"
     body = [
         "<h1>newsarchive run report</h1>",
         f'<p class="muted">{_esc(scope)}; {len(sources)} source(s), {len(days)} day(s); generated '
         f"{generated:%Y-%m-%d %H:%M} UTC</p>",
-        '<div class="cards">' + "".join(f'<div class="card"><b>{v}</b>{_esc(k)}</div>' for k, v in cards) + "</div>",
+        '<div class="cards">' + "".join(f'<div class="card"><b>{v}</b>{_esc(k)}</div>' for k, v in cards(items))
+        + "</div>",
     ]
     if not items:
         body.append("<p>No crawl runs yet.</p>")
     else:
         body += [
-            bar_chart("Articles per source per day", days, per_source("loaded")),
+            chart("Articles per source per day", days, per_source("loaded")),
             heatmap(days, items),
-            bar_chart("Duplicate share (linked republications / articles)", days, share("duplicates"), percent=True),
-            bar_chart("Fallback share (bodies from the generic extractor / articles)", days,
-                      share("fallback_extractions"), percent=True),
-            bar_chart("Failures: failed and blocked article fetches (latest run)", days, failures_by_day),
+            chart("Failures: source-days that failed or are unhealthy", days, {
+                "failed": total(lambda r: float(r.status == "failed")),
+                "unhealthy": total(lambda r: float(r.health == "unhealthy" and r.status != "failed"))},
+                colors={name: STATUS_COLORS[name] for name in ("failed", "unhealthy")}),
+            chart("Duplicate share (linked republications / articles)", days, share("duplicates"), percent=True),
+            chart("Fallback share (bodies from the generic extractor / articles)", days,
+                  share("fallback_extractions"), percent=True),
+            chart("Failed and blocked article fetches (latest run of each source)", days, {
+                "failed fetches": total(lambda r: float(r.failed)),
+                "blocked fetches": total(lambda r: float(r.blocked))}),
         ]
     body.append("<h2>Unhealthy days</h2>" + (f"<table><tr><th>source</th><th>day</th><th>problem</th></tr>"
                                              f"{health_rows}</table>" if unhealthy else "<p>None.</p>"))
@@ -189,10 +253,12 @@ def render(items: Sequence[coverage.DayCoverage], failed: Sequence[FailedRun], g
 
 
 def build(database_url: str, sources: Sequence[str], since: date | None = None, until: date | None = None) -> str:
-    """Refresh the ledger for `sources` and render the report from it."""
-    if since is not None and until is not None:
-        coverage.refresh(database_url, sources, since, until)
-    else:
-        coverage.refresh(database_url, sources)
-    items = [r for s in sources for r in coverage.rows(database_url, s, since, until)]
-    return render(items, _failed_runs(database_url, since), datetime.now(UTC), since)
+    """Refresh the ledger over [since, until] cut to the days with runs, and render the report from it."""
+    days = coverage.bounded(database_url, sources, since, until)
+    items: list[coverage.DayCoverage] = []
+    failed: list[FailedRun] = []
+    if days is not None:
+        coverage.refresh(database_url, sources, *days)
+        items = [r for s in sources for r in coverage.rows(database_url, s, *days)]
+        failed = _failed_runs(database_url, *days)
+    return render(items, failed, datetime.now(UTC))

@@ -228,36 +228,41 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
         job = _Job(settings, request, job_id, progress, on_step)
         log.info("backfill job %s (%s) for %s %s..%s: %d days", job_id, "resumed" if resumed else "new",
                  request.source, request.start, request.end, len(days))
-        for index, (day, status, run_id) in enumerate(days):
-            if progress:
-                progress.start_day(index, day)
-            if status in ("done", "skipped"):
-                (result.done if status == "done" else result.skipped).append(day)
+        with progress.routing_logs() if progress else nullcontext():
+            for index, (day, status, run_id) in enumerate(days):
                 if progress:
-                    progress.finish_day(status if status == "skipped" else "done earlier")
-                continue
-            began = time.monotonic()
-            try:
-                results = job.run_day(day, run_id)
-            except PipelineError as exc:
-                message = str(exc).splitlines()[0]
-                _set_day(url, job_id, day, status="failed", error=message[:2000])
-                result.failed[day] = message
-                log.error("backfill %s %s failed: %s", request.source, day, message)
+                    progress.start_day(index, day)
+                if status in ("done", "skipped"):
+                    (result.done if status == "done" else result.skipped).append(day)
+                    if progress:
+                        progress.finish_day(status if status == "skipped" else "done earlier")
+                    continue
+                began = time.monotonic()
+                try:
+                    results = job.run_day(day, run_id)
+                except PipelineError as exc:
+                    message = str(exc).splitlines()[0]
+                    _set_day(url, job_id, day, status="failed", error=message[:2000])
+                    result.failed[day] = message
+                    log.error("backfill %s %s failed: %s", request.source, day, message)
+                    if progress:
+                        progress.finish_day(f"failed: {message[:120]}")
+                    continue
+                seconds = time.monotonic() - began
+                _set_day(url, job_id, day, status="done", error=None, seconds=seconds)
+                result.done.append(day)
+                result.seconds[day] = seconds
+                verdict = results["health"]
+                if not verdict["healthy"]:
+                    result.unhealthy[day] = verdict["message"]
                 if progress:
-                    progress.finish_day(f"failed: {message[:120]}")
-                continue
-            seconds = time.monotonic() - began
-            _set_day(url, job_id, day, status="done", error=None, seconds=seconds)
-            result.done.append(day)
-            result.seconds[day] = seconds
-            verdict = results["health"]
-            if not verdict["healthy"]:
-                result.unhealthy[day] = verdict["message"]
-            if progress:
-                new = results["summary"].get("loaded_new", 0)
-                progress.finish_day(f"done in {seconds:.1f} s: {new} new articles"
-                                    + ("" if verdict["healthy"] else f" | UNHEALTHY {verdict['message']}"))
+                    new = results["summary"].get("loaded_new", 0)
+                    progress.finish_day(f"done in {seconds:.1f} s: {new} new articles"
+                                        + ("" if verdict["healthy"] else f" | UNHEALTHY {verdict['message']}"))
+        earlier = set(result.done) - set(result.seconds)  # done by an earlier invocation: the ledger's verdict
+        result.unhealthy.update({row.day: row.health_message or f"{row.source} {row.day} unhealthy"
+                                 for row in coverage.rows(url, request.source, request.start, request.end)
+                                 if row.day in earlier and row.health == "unhealthy"})
         if not result.failed:
             with raw_connection(url) as conn, conn.cursor() as cur:
                 cur.execute("UPDATE backfill_jobs SET status = 'done', finished_at = now(), updated_at = now() "
@@ -268,6 +273,17 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
     finally:
         lock.close()
     return result
+
+
+def problem_lines(results: dict[str, BackfillResult]) -> list[str]:
+    """A count line, then one indented line per failed or unhealthy day of these backfills; [] if none."""
+    failed = [f"  failed: {source} {day}: {message}" for source, result in results.items()
+              for day, message in sorted(result.failed.items())]
+    unhealthy = [f"  unhealthy: {message}" for result in results.values()
+                 for _, message in sorted(result.unhealthy.items())]
+    if not failed and not unhealthy:
+        return []
+    return [f"backfill: {len(failed)} failed day(s), {len(unhealthy)} unhealthy day(s)", *failed, *unhealthy]
 
 
 def default_stream() -> TextIO:

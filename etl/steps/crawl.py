@@ -7,7 +7,10 @@ DATABASE_URL, the S3 settings, NEWSARCHIVE_HOST_OVERRIDES and the crawl settings
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +28,27 @@ def day_interval(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def nothing_answered(records: Sequence[dict[str, Any]]) -> str | None:
+    """Why a crawl fetched nothing at all (every request unanswered, blocked or refused), or None.
+
+    One answered feed, listing or article page (even a day whose articles were all archived before) is enough;
+    an answered robots.txt is not (a site that blocks every page may still serve it).
+    """
+    records = [r for r in records if r.get("kind") != "robots"] or records
+    if not records or any(r.get("outcome") in ("ok", "not_article") for r in records):
+        return None
+    unanswered = [r for r in records if not r.get("status")]
+    if len(unanswered) == len(records):
+        return (f"none of {len(records)} requests got an answer (network unreachable or host down?); "
+                f"first error: {records[0].get('error') or 'no response'}")
+    statuses = Counter(int(r.get("status") or 0) for r in records)
+    shown = ", ".join(f"{count} x {'no answer' if status == 0 else f'HTTP {status}'}"
+                      for status, count in sorted(statuses.items()))
+    if all(r.get("outcome") == "blocked" or not r.get("status") for r in records):
+        return f"every request was blocked or unanswered ({shown})"
+    return f"no request succeeded ({shown})"
+
+
 def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
     """Crawl the run's source over its interval (already archived articles skipped unless refetching)."""
     from scrapers.run import run_crawl
@@ -37,6 +61,11 @@ def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
     work_dir.mkdir(parents=True, exist_ok=True)
     start, end = (moment.astimezone(settings.timezone) for moment in (run.interval_start, run.interval_end))
     output = run_crawl(source, start, end, work_dir, run.run_key, settings, known_ids=known, refetch=run.refetch)
+    records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
+    cause = nothing_answered(records)
+    if cause is not None:  # not a day without news: the site was never reached (no WARC worth keeping)
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise PipelineError(f"nothing fetched: {cause}")
     uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
                                   run.partition_date, run.run_key)
     counts = {**output.counts, "warc_key": uploaded.warc_key, "manifest_key": uploaded.manifest_key,

@@ -1,18 +1,22 @@
 """Plain-text progress for long commands (backfill): a day bar and an article counter on stderr.
 
 Reads no settings. On a terminal the line is redrawn in place (carriage return); otherwise (logs, CI) one line
-is written per change of step, so the output stays readable. While a crawl runs, `ArticleWatcher` counts the
-article responses already written to the crawl's growing `.warc.gz.part` file in the state directory.
+is written per change of step, so the output stays readable. While `DayProgress.routing_logs()` is active, log
+lines for the same stream are written above the bar (the line is cleared first, then redrawn). While a crawl
+runs, `ArticleWatcher` counts the article responses already written to the crawl's growing `.warc.gz.part` file
+in the state directory.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -41,6 +45,7 @@ class DayProgress:
         self.articles = ""
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self._last = ""
+        self._open = False  # a terminal line is drawn without its newline
         self._lock = threading.Lock()
 
     def start_day(self, index: int, day: date) -> None:
@@ -75,10 +80,48 @@ class DayProgress:
         with self._lock:
             if self.tty:
                 self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
+                self._open = not final
             elif not minor and line != self._last:
                 self.stream.write(line + "\n")
             self.stream.flush()
             self._last = line
+
+    def write_above(self, text: str) -> int:
+        """Write other output (a log line) so that the bar stays intact: clear it, write, draw it again."""
+        with self._lock:
+            if self._open:
+                self.stream.write("\r\x1b[2K")
+            self.stream.write(text)
+            if self._open and text.endswith("\n"):
+                self.stream.write(self._last)
+            self.stream.flush()
+        return len(text)
+
+    @contextmanager
+    def routing_logs(self) -> Iterator[None]:
+        """While active, the logging handlers that write to this stream write through `write_above`."""
+        handlers = [h for h in logging.getLogger().handlers
+                    if isinstance(h, logging.StreamHandler) and h.stream is self.stream]
+        for handler in handlers:
+            handler.setStream(_Above(self))  # type: ignore[arg-type]
+        try:
+            yield
+        finally:
+            for handler in handlers:
+                handler.setStream(self.stream)
+
+
+class _Above(io.TextIOBase):
+    """A text stream whose writes go above a DayProgress bar."""
+
+    def __init__(self, progress: DayProgress) -> None:
+        self.progress = progress
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        return self.progress.write_above(text)
+
+    def flush(self) -> None:
+        self.progress.stream.flush()
 
 
 def count_article_responses(data: bytes, is_article: Callable[[str], bool]) -> tuple[int, int]:

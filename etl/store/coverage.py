@@ -89,6 +89,7 @@ ON CONFLICT (source, day) DO UPDATE SET
 """
 
 _RUN_DAYS = "SELECT min(partition_date), max(partition_date) FROM crawl_runs WHERE source = %s"
+_ALL_RUN_DAYS = "SELECT min(partition_date), max(partition_date) FROM crawl_runs WHERE source = ANY(%s)"
 
 _SELECT = """
 SELECT source, day, status, detail, runs, discovered, fetched, blocked, failed, archived, extracted,
@@ -143,6 +144,27 @@ def refresh(database_url: str, sources: Sequence[str], start: date | None = None
             cur.execute(_REFRESH, {"source": source, "start": lo, "end": hi, "done": runs.DONE,
                                    "open": list(runs.STATUSES[:-1]), "crawling": runs.STATUSES[0],
                                    "with_never_run": start is not None and end is not None})
+
+
+def run_days(database_url: str, sources: Sequence[str]) -> tuple[date, date] | None:
+    """The first and last day that any of `sources` has a crawl run for (None: no run at all)."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(_ALL_RUN_DAYS, (list(sources),))
+        first, last = cur.fetchone()
+    return None if first is None else (first, last)
+
+
+def bounded(database_url: str, sources: Sequence[str], since: date | None,
+            until: date | None) -> tuple[date, date] | None:
+    """[since, until] cut to the first and last day `sources` have runs for (None: no such day).
+
+    Never-run days are worth listing between runs; not every day from --since up to today.
+    """
+    days = run_days(database_url, sources)
+    if days is None:
+        return None
+    first, last = max(since or days[0], days[0]), min(until or days[1], days[1])
+    return (first, last) if first <= last else None
 
 
 def refresh_day(database_url: str, source: str, day: date) -> None:
