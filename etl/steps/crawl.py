@@ -7,6 +7,7 @@ DATABASE_URL, the S3 settings, NEWSARCHIVE_HOST_OVERRIDES and the crawl settings
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,6 +17,9 @@ from etl.core.config import Settings
 from etl.core.errors import PipelineError
 from etl.sources import get_source
 from etl.store import archive, captures, runs
+
+#: Manifest kinds of the pages that discover a day's articles; one of them blocked makes the day incomplete.
+DISCOVERY_KINDS = frozenset({"feed", "listing", "sitemap"})
 
 
 def day_interval(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -39,8 +43,10 @@ def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
     output = run_crawl(source, start, end, work_dir, run.run_key, settings, known_ids=known, refetch=run.refetch)
     uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
                                   run.partition_date, run.run_key)
-    counts = {**output.counts, "warc_key": uploaded.warc_key, "manifest_key": uploaded.manifest_key,
-              "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
+    records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
+    blocked_discovery = sum(1 for r in records if r.get("kind") in DISCOVERY_KINDS and r.get("outcome") == "blocked")
+    counts = {**output.counts, "discovery_blocked": blocked_discovery, "warc_key": uploaded.warc_key,
+              "manifest_key": uploaded.manifest_key, "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
     runs.update_run(database_url, run.id, counts=counts)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {"run_id": run.id, "fetched": output.counts.get("fetched", 0), "warc_key": uploaded.warc_key}
