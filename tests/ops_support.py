@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 
@@ -32,6 +33,11 @@ def copy_replay(tmp: Path) -> Path:
     root = tmp / "replay"
     shutil.copytree(DEFAULT_ROOT, root)
     return root
+
+
+def other_database(url: str, name: str) -> str:
+    """`url` pointing at database `name` of the same server (its query, e.g. `?passfile=`, kept)."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

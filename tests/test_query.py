@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 from archive_rows import golden_truths, load_truths
+from ops_support import other_database
 from psycopg2 import errors
 
 from etl.cli.main import main
@@ -136,7 +137,7 @@ def test_role_migration_is_safe_on_a_second_database(settings: Settings, tmp_pat
     with admin.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS newsarchive_second")
         cur.execute("CREATE DATABASE newsarchive_second")
-    second = url.rsplit("/", 1)[0] + "/newsarchive_second"
+    second = other_database(url, "newsarchive_second")
     try:
         migrate.migrate(second)
         assert run_query(second, "SELECT count(*) FROM current_articles").rows == [(0,)]
