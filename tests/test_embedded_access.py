@@ -4,15 +4,19 @@ local user is refused (as the superuser and as the reader) and cannot read the p
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
+import tempfile
+from pathlib import Path
 
 import psutil
+import psycopg2
 import pytest
 
 from etl.core.config import Settings
 from etl.dev.services import postgres
-from etl.dev.services.procs import read_pid
+from etl.dev.services.procs import free_port_block, read_pid
 from etl.read.query import run_query
 
 pytestmark = pytest.mark.integration
@@ -71,3 +75,28 @@ def test_another_local_user_is_refused(embedded: Settings, other_user: str, role
     allowed = subprocess.run([*command[:-2], "-c", "SELECT 1"], capture_output=True, text=True, timeout=60,
                              env={**env, "PGPASSFILE": str(passfile)})
     assert allowed.returncode == 0, allowed.stderr
+
+
+def test_a_data_dir_that_trusted_everyone_gets_passwords_on_start() -> None:
+    """A state made before passwords were required (trust rules, no pgpass) is switched over by the next start."""
+    base = Path(tempfile.mkdtemp(prefix="newsarchive-old-pg-"))
+    port = free_port_block(1, start=42000, stop=44000)
+    logfile = base / "postgres.log"
+    try:
+        postgres.start(base, port, logfile)
+        with psycopg2.connect(postgres.database_url(port, base)) as conn, conn.cursor() as cur:
+            cur.execute("ALTER ROLE postgres PASSWORD NULL")  # as the old init left it
+        conn.close()
+        hba = base / "data" / "pg_hba.conf"
+        hba.write_text("host all all 127.0.0.1/32 trust\n", encoding="utf-8")
+        (base / postgres.PASSFILE).unlink()
+        postgres.stop(base)
+
+        postgres.start(base, port, logfile)
+        assert "trust" not in hba.read_text(encoding="utf-8")
+        with pytest.raises(psycopg2.OperationalError, match="password"):
+            psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", passfile="/dev/null")
+        psycopg2.connect(postgres.database_url(port, base)).close()  # the new password, from the new pgpass
+    finally:
+        postgres.stop(base)
+        shutil.rmtree(base, ignore_errors=True)
