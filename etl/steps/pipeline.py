@@ -123,7 +123,8 @@ def _run_step_locked(settings: Settings, step: plan.Step, run_id: int) -> dict[s
 
 def _hold_day(stack: ExitStack, settings: Settings, source: str, day: date) -> None:
     """Hold the lock of one source's day until `stack` closes (PipelineError at once when another process
-    holds it)."""
+    holds it; UserError for an unknown source)."""
+    get_source(source)
     with _failing_as(f"{source} {day}: cannot lock the day"):
         stack.enter_context(locks.held(settings.require_database_url(), locks.day_lock(source, day),
                                        f"{source} {day}"))
@@ -171,9 +172,9 @@ def finish_day(settings: Settings, source_name: str, day: date, *, refetch: bool
     """Bring one source's day through every step, holding its lock: resume run `run_id`, else the day's latest
     run that stopped between steps (unless refetching), else crawl a new one (inside `crawling()`).
     Returns (run id, each step's result by name)."""
-    url = settings.require_database_url()
     with ExitStack() as stack:
         _hold_day(stack, settings, source_name, day)
+        url = settings.require_database_url()
         with _failing_as(f"{source_name} {day}: cannot read its runs"):
             run = runs.get_run(url, run_id) if run_id is not None else None
             if run is None and not refetch:
