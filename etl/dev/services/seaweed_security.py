@@ -4,7 +4,7 @@ Reads no settings (the caller passes the folder under NEWSARCHIVE_STATE_DIR). `w
 `security.toml` from its working directory: with it, the filer's and the volume server's HTTP ports refuse
 every request without a JWT signed by these keys (read, write, delete), and every gRPC port (master, volume,
 filer, S3, admin) refuses clients without a certificate of this CA. Everything is generated once, in a
-folder only the invoking user can read.
+folder only the invoking user can read. `cryptography` comes with Airflow (a dependency of the project).
 """
 
 from __future__ import annotations
