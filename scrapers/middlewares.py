@@ -39,14 +39,22 @@ SLOT_HELD_META = "newsarchive_slot_held"
 
 CHALLENGE_STATUSES = frozenset({403, 429, 503})
 CHALLENGE_MARKERS = (b"Just a moment...", b"cf-chl", b"challenge-platform")
+#: Markers of the challenge page itself, strong enough to tell one served with 200 from a real page (which
+#: may load Cloudflare's `challenge-platform/scripts/jsd` script on an ordinary page).
+PAGE_CHALLENGE_MARKERS = (b"<title>Just a moment...</title>", b"_cf_chl_opt", b"cf-chl-widget", b"/chl_page/")
+#: The status a challenge served with 200 is handed on with, so that it takes the error path (WARC: as received).
+BLOCKED_STATUS = 403
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 def is_challenge(response: Response) -> bool:
-    """Tell whether `response` is a Cloudflare-style challenge page (a block, not content)."""
-    if response.status not in CHALLENGE_STATUSES:
-        return False
-    return any(marker in response.body for marker in CHALLENGE_MARKERS)
+    """Tell whether `response` is a Cloudflare-style challenge page (a block, not content), whatever its status
+    says: 403/429/503 with any challenge marker, or a 2xx carrying the challenge page's own markers."""
+    if response.status in CHALLENGE_STATUSES:
+        return any(marker in response.body for marker in CHALLENGE_MARKERS)
+    if 200 <= response.status < 300:
+        return any(marker in response.body for marker in PAGE_CHALLENGE_MARKERS)
+    return False
 
 
 def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -80,9 +88,12 @@ class ChallengeMiddleware:
         return cls(crawler, crawler.settings.getfloat("NEWSARCHIVE_BLOCK_BACKOFF", 60.0))
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """Flag a challenge page and stop it from being retried."""
+        """Flag a challenge page and stop it from being retried; one served with 200 goes on as a 403."""
         if not is_challenge(response):
             return response
+        status = response.status
+        if status < 300:
+            response = response.replace(status=BLOCKED_STATUS)
         request.meta["dont_retry"] = True
         request.meta[BLOCKED_META] = True
         if self.backoff > 0:
@@ -92,7 +103,7 @@ class ChallengeMiddleware:
             record["outcome"] = "blocked"
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsarchive/challenge_pages")
-        logger.warning("challenge page (HTTP %d) at %s: counted as blocked", response.status, response.url)
+        logger.warning("challenge page (HTTP %d) at %s: counted as blocked", status, response.url)
         return response
 
 

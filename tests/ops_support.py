@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 
@@ -43,6 +44,11 @@ def strip_body_markup(root: Path, day: str) -> list[str]:
         page.write_text(html.replace("article__body-text", "story-text").replace("article__content", "story-box"),
                         encoding="utf-8")
     return list(urls)
+
+
+def other_database(url: str, name: str) -> str:
+    """`url` pointing at database `name` of the same server (its query, e.g. `?passfile=`, kept)."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from ops_support import other_database
 from psycopg2 import sql
 
 from etl.core.config import Settings
@@ -23,14 +24,14 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def empty_db(embedded: Settings) -> Iterator[str]:
     url = embedded.require_database_url()
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    admin_url = other_database(url, "postgres")
     name = f"mig_{uuid.uuid4().hex[:10]}"
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield url.rsplit("/", 1)[0] + "/" + name
+        yield other_database(url, name)
     finally:
         from etl.store.db import engine
 

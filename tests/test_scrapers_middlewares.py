@@ -61,7 +61,10 @@ def test_parse_retry_after() -> None:
         (503, CHALLENGE, True),
         (403, b"<html><body><form id='cf-chl-widget'></form></body></html>", True),
         (403, b"<html><body>Forbidden</body></html>", False),
-        (200, CHALLENGE, False),
+        (200, CHALLENGE, True),
+        (200, b"<html><title>x</title><script>window._cf_chl_opt={cType: 'managed'};</script></html>", True),
+        (200, b"<html><h1>News</h1><script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script>"
+              b"<p>Just a moment... said the minister</p></html>", False),
         (404, CHALLENGE, False),
     ],
 )
@@ -80,6 +83,21 @@ def test_challenge_is_blocked_and_not_retried() -> None:
     assert request.meta[BLOCKED_META] is True
     assert request.meta[BACKOFF_META] == 30
     assert record["outcome"] == "blocked"
+
+
+def test_challenge_served_with_200_is_blocked_and_backs_off_the_host() -> None:
+    middleware = ChallengeMiddleware.from_crawler(fake_crawler(NEWSARCHIVE_BLOCK_BACKOFF=30))
+    backoff = BackoffMiddleware.from_crawler(fake_crawler(NEWSARCHIVE_RETRY_AFTER_MAX=120))
+    backoff.slot_key = lambda request: "kaz.inform.kz"  # type: ignore[method-assign]
+    record = {"url": URL, "outcome": "ok", "status": 200}
+    request = Request(URL, meta={RECORD_META: record})
+    handed_on = middleware.process_response(request, html(request, 200, CHALLENGE))
+    assert handed_on.status == 403 and handed_on.body == CHALLENGE  # the error path: the spider's errback
+    assert record == {"url": URL, "outcome": "blocked", "status": 200}  # the WARC row keeps what was received
+    assert request.meta["dont_retry"] is True and request.meta[BLOCKED_META] is True
+    before = time.monotonic()
+    backoff.process_response(request, handed_on)
+    assert 29.9 <= backoff.paused_until["kaz.inform.kz"] - before <= 30.1
 
 
 def test_ordinary_error_is_left_to_retry() -> None:

@@ -32,7 +32,7 @@ def test_up_status_down_twice(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "state")
     for _ in range(2):
         resolved = manager.up(settings)
-        assert resolved.database_url and resolved.database_url.endswith(f":{settings.pg_port}/newsarchive")
+        assert resolved.database_url and f":{settings.pg_port}/newsarchive?passfile=" in resolved.database_url
         assert resolved.s3_endpoint_url == f"http://127.0.0.1:{settings.s3_port}"
         states = {s.name: s for s in manager.status(settings)}
         assert states["postgres"].mode == "embedded" and states["seaweedfs"].mode == "embedded"

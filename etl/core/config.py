@@ -2,7 +2,7 @@
 
 Reads: DATABASE_URL, S3_ENDPOINT_URL, S3_BUCKET, S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_USER_AGENT,
-NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_CRAWL_TIMEOUT,
+NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT,
 NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE, NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF,
 NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED, NEWSARCHIVE_CRAWL_POOL,
 NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
@@ -49,6 +49,8 @@ class Settings:
     s3_port: int = 8333
     replay_port: int = 8700
     crawl_timeout: int = 1800
+    #: Seconds one statement of `newsarchive query` may run (0 = no limit).
+    query_timeout: int = 60
     #: Seconds between requests to one host; None = each source's own politeness (its spec).
     download_delay: float | None = None
     #: Scrapy AutoThrottle; None = on when the effective delay is above 0.
@@ -218,6 +220,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         s3_port=_int(env, "NEWSARCHIVE_S3_PORT", 8333, 1024),
         replay_port=_int(env, "NEWSARCHIVE_REPLAY_PORT", 8700, 1024),
         crawl_timeout=_int(env, "NEWSARCHIVE_CRAWL_TIMEOUT", 1800, 10, 86400),
+        query_timeout=_int(env, "NEWSARCHIVE_QUERY_TIMEOUT", 60, 0, 86400),
         download_delay=_float(env, "NEWSARCHIVE_DOWNLOAD_DELAY", None),
         autothrottle=_flag(env, "NEWSARCHIVE_AUTOTHROTTLE"),
         retry_after_max=_float(env, "NEWSARCHIVE_RETRY_AFTER_MAX", 120.0),

@@ -1,8 +1,11 @@
-"""Run ad-hoc SQL as the read-only role `newsarchive_reader` and render the result as a table, CSV or JSON.
+"""Run ad-hoc SQL as the read-only role `newsarchive_reader` and stream the result as a table, CSV or JSON.
 
-Reads DATABASE_URL (passed in): the query connects to the same server and database, but as
-`newsarchive_reader` (created by migration 0004), so writes are refused by PostgreSQL's privileges, not by
-inspecting the SQL. A password for that role, if the server wants one, comes from libpq itself (PGPASSWORD or
+Reads DATABASE_URL and NEWSARCHIVE_QUERY_TIMEOUT (passed in): the query connects to the same server and database,
+but as `newsarchive_reader` (created by migration 0004), so writes are refused by PostgreSQL's privileges.
+On top of that, `open_query` runs exactly one statement (etl/read/statement.py: a second statement, `COMMIT`,
+`SET ROLE`, `ALTER ROLE` ... are refused before anything is sent), inside a read-only transaction that is
+always rolled back, under a statement timeout; queries go through a server-side cursor, so rows are printed
+as they arrive and memory stays flat. A password for the role comes from libpq itself (PGPASSWORD or
 ~/.pgpass); the password in DATABASE_URL is never reused.
 """
 
@@ -12,7 +15,8 @@ import csv
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,6 +28,7 @@ from psycopg2 import errors
 from psycopg2.extensions import parse_dsn
 
 from etl.core.errors import ServiceError, UserError
+from etl.read.statement import read_only_statement
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +36,16 @@ READER_ROLE = "newsarchive_reader"
 FORMATS = ("table", "csv", "json")
 _PARAM_RE = re.compile(r"%\((\w+)\)s")
 _CELL_WIDTH = 60
+FETCH_ROWS = 2000
+_CURSOR = "newsarchive_query"
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """Column names and rows of one query."""
+    """Column names and rows of one query (an iterator while it streams, a list once collected)."""
 
     columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
+    rows: Iterable[tuple[Any, ...]]
 
 
 def reader_dsn(database_url: str) -> dict[str, str]:
@@ -54,16 +61,21 @@ def reader_dsn(database_url: str) -> dict[str, str]:
     return params
 
 
-def connect_reader(database_url: str) -> Any:
-    """A psycopg2 connection as `newsarchive_reader` (ServiceError when it cannot log in)."""
+def connect_reader(database_url: str, statement_timeout: int = 0) -> Any:
+    """A psycopg2 connection as `newsarchive_reader`, read-only transactions, `statement_timeout` seconds per
+    statement (0: none); ServiceError when it cannot log in."""
+    options = (f"-c statement_timeout={statement_timeout * 1000} -c default_transaction_read_only=on "
+               "-c standard_conforming_strings=on")
     try:
-        return psycopg2.connect(**reader_dsn(database_url), connect_timeout=10)
+        conn = psycopg2.connect(**reader_dsn(database_url), connect_timeout=10, options=options)
     except psycopg2.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
         raise ServiceError(
             f"cannot connect as {READER_ROLE}: {first} (run `newsarchive migrate`; on a server with passwords "
             f"set one for {READER_ROLE} and put it in ~/.pgpass or PGPASSWORD)"
         ) from None
+    conn.set_session(readonly=True)
+    return conn
 
 
 def query_parameters(sql: str) -> list[str]:
@@ -82,31 +94,57 @@ def parse_params(items: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def run_query(database_url: str, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-    """Run `sql` as the read-only role and return its rows; the transaction is always rolled back."""
+@contextmanager
+def open_query(database_url: str, sql: str, params: Mapping[str, Any] | None = None, *,
+               timeout: int = 0) -> Iterator[QueryResult]:
+    """Run one read-only statement as the reader role; its rows stream while the context is open.
+
+    The transaction is read-only and always rolled back; `timeout` seconds bound each statement (0: none).
+    """
+    statement, is_query = read_only_statement(sql)
     if params is not None:
-        missing = [name for name in query_parameters(sql) if name not in params]
+        missing = [name for name in query_parameters(statement) if name not in params]
         if missing:
             raise UserError(f"the query needs --param for: {', '.join(missing)}")
-    conn = connect_reader(database_url)
+    conn = connect_reader(database_url, timeout)
     try:
-        with conn.cursor() as cur:
-            try:
-                if params is None:
-                    cur.execute(sql)
-                else:
-                    cur.execute(sql, dict(params))
-            except errors.InsufficientPrivilege as exc:
-                raise UserError(f"{_first_line(exc)} (queries run as the read-only role {READER_ROLE})") from None
-            except psycopg2.Error as exc:
-                raise UserError(f"query failed: {_first_line(exc)}") from None
-            if cur.description is None:
-                return QueryResult((), [])
-            columns = tuple(col.name for col in cur.description)
-            return QueryResult(columns, cur.fetchall())
+        with _refusals(), conn.cursor(name=_CURSOR) if is_query else conn.cursor() as cur:
+            cur.itersize = FETCH_ROWS
+            cur.execute(statement, None if params is None else dict(params))
+            first = cur.fetchmany(FETCH_ROWS) if cur.description is not None or is_query else []
+            columns = tuple(col.name for col in cur.description or ())
+            yield QueryResult(columns, _stream(first, cur) if is_query else first)
     finally:
         conn.rollback()
         conn.close()
+
+
+def _stream(first: list[tuple[Any, ...]], cur: Any) -> Iterator[tuple[Any, ...]]:
+    yield from first
+    if len(first) == FETCH_ROWS:
+        with _refusals():
+            while batch := cur.fetchmany(FETCH_ROWS):
+                yield from batch
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """PostgreSQL's refusals and errors as one-line UserErrors."""
+    try:
+        yield
+    except errors.InsufficientPrivilege as exc:
+        raise UserError(f"{_first_line(exc)} (queries run as the read-only role {READER_ROLE})") from None
+    except errors.QueryCanceled as exc:
+        raise UserError(f"query stopped: {_first_line(exc)} (NEWSARCHIVE_QUERY_TIMEOUT)") from None
+    except psycopg2.Error as exc:
+        raise UserError(f"query failed: {_first_line(exc)}") from None
+
+
+def run_query(database_url: str, sql: str, params: Mapping[str, Any] | None = None, *,
+              timeout: int = 0) -> QueryResult:
+    """`open_query` with every row collected in a list (for small results)."""
+    with open_query(database_url, sql, params, timeout=timeout) as result:
+        return QueryResult(result.columns, list(result.rows))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -139,26 +177,50 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 1] + "…"
 
 
-def write_result(result: QueryResult, out: TextIO, fmt: str = "table") -> None:
-    """Render `result` on `out`: an aligned table (long cells cut), CSV with a header, or a JSON array."""
+class _Tally:
+    """Iterates rows and counts them."""
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self) -> _Tally:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        row = next(self.rows)
+        self.count += 1
+        return row
+
+
+def write_result(result: QueryResult, out: TextIO, fmt: str = "table") -> int:
+    """Render `result` on `out` as rows arrive: an aligned table (long cells cut; widths from the first
+    FETCH_ROWS rows), CSV with a header, or a JSON array. Returns the number of rows."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    rows = _Tally(result.rows)
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(result.columns)
-        writer.writerows([_text(v) if v is not None else "" for v in row] for row in result.rows)
+        writer.writerows([_text(v) for v in row] for row in rows)
     elif fmt == "json":
-        records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-        json.dump(records, out, ensure_ascii=False, indent=2, default=_json_value)
-        out.write("\n")
-    elif fmt == "table":
-        cells = [[_cell(v) for v in row] for row in result.rows]
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
+        out.write("[")
+        for row in rows:
+            record = json.dumps(dict(zip(result.columns, row, strict=True)), ensure_ascii=False, indent=2,
+                                default=_json_value)
+            out.write(("," if rows.count > 1 else "") + "\n  " + record.replace("\n", "\n  "))
+        out.write("\n]\n" if rows.count else "]\n")
+    else:
+        head = [[_cell(v) for v in row] for _, row in zip(range(FETCH_ROWS), rows, strict=False)]
+        widths = [max([len(c)] + [len(r[i]) for r in head]) for i, c in enumerate(result.columns)]
+        lines = ([*head], ([_cell(v) for v in row] for row in rows))
         out.write(" | ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip() + "\n")
         out.write("-+-".join("-" * w for w in widths) + "\n")
-        for row in cells:
-            out.write(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
-        out.write(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})\n")
-    else:
-        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        for part in lines:
+            for cells in part:
+                out.write(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n")
+        out.write(f"({rows.count} row{'s' if rows.count != 1 else ''})\n")
+    return rows.count
 
 
 def read_query_file(path: Path) -> str:

@@ -5,8 +5,10 @@ steps read. The job and its days live in `backfill_jobs` / `backfill_days`: runn
 resumes the open job, skips the days it finished and continues an interrupted day along the plan from the
 status its run reached (a crawled run is archived, a loaded one linked to its near-duplicates, ...), so nothing
 is fetched or archived twice. A day without a run of this job adopts the latest run of that source and day
-that stopped between steps (unless refetching). Only one process works on a job at a time (a PostgreSQL
-advisory lock). A failing day is recorded and the next day runs; the job stays open until every day is done,
+that stopped between steps (unless refetching). Only one process works on a job at a time, and each day is
+worked on under its day lock (etl/store/locks.py), so overlapping backfills, ingests and DAG runs never crawl
+the same day at once: a day another process holds is recorded as failed and retried by the next run. SIGTERM
+and SIGINT stop the crawl child and leave the day to be resumed. A failing day is recorded and the next day runs; the job stays open until every day is done,
 so running it again retries the failed days only.
 """
 
@@ -16,7 +18,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO
@@ -29,13 +31,12 @@ from etl.core.errors import PipelineError, UserError
 from etl.sources import get_source
 from etl.steps import pipeline, plan
 from etl.steps.progress import ArticleWatcher, DayProgress
-from etl.store import coverage, runs
+from etl.store import coverage, locks
 from etl.store.db import raw_connection
 
 log = logging.getLogger(__name__)
 
 _DATABASE_DOWN = (psycopg2.OperationalError, psycopg2.InterfaceError, sqlalchemy.exc.OperationalError)
-_LOCK_CLASS = 74_016  # pg_try_advisory_lock(class, job id)
 StepHook = Callable[[date, str, int], None]
 
 
@@ -131,21 +132,8 @@ def _set_day(database_url: str, job_id: int, day: date, **values: Any) -> None:
                     [values[n] for n in names] + [job_id, day])
 
 
-def _abandon_interrupted_crawls(database_url: str, job_id: int, source: str, day: date) -> None:
-    """Runs of this day left in `crawling` by an interrupted backfill process are marked failed."""
-    with raw_connection(database_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """UPDATE crawl_runs r SET status = %s, finished_at = now(),
-                      error = 'crawl interrupted (backfill stopped); the day was crawled again'
-               FROM backfill_days d
-               WHERE d.job_id = %s AND d.day = %s AND r.source = %s AND r.partition_date = d.day
-                 AND r.status = %s AND r.trigger = 'backfill' AND r.started_at >= d.updated_at""",
-            (runs.FAILED, job_id, day, source, runs.STATUSES[0]),
-        )
-
-
 class _Job:
-    """One invocation working on one job (holds the job's advisory lock)."""
+    """One invocation working on one job (holds the job's lock)."""
 
     def __init__(self, settings: Settings, request: BackfillRequest, job_id: int, progress: DayProgress | None,
                  on_step: StepHook | None) -> None:
@@ -161,56 +149,36 @@ class _Job:
         if self.progress:
             self.progress.set_step(name, articles)
 
-    def _after(self, day: date, step: str, run_id: int) -> None:
-        if self.on_step:
-            self.on_step(day, step, run_id)
-
-    def _crawl(self, day: date) -> int:
-        self._step("crawl")
-        _abandon_interrupted_crawls(self.url, self.job_id, self.request.source, day)
-        _set_day(self.url, self.job_id, day, status="running")
-        watching = (ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress)
-                    if self.progress else nullcontext())
-        with watching:
-            return pipeline.crawl(self.settings, self.request.source, day, refetch=self.request.refetch,
-                                  trigger="backfill")
-
     def run_day(self, day: date, run_id: int | None) -> dict[str, dict[str, Any]]:
-        """Bring one day from wherever its run stopped through every step; return each step's result."""
-        run = runs.get_run(self.url, run_id) if run_id is not None else None
-        if run is None and not self.request.refetch:
-            run = runs.unfinished_run(self.url, self.request.source, day)
-        new_crawl = run is None or run.status in (runs.FAILED, runs.STATUSES[0])  # none, or its crawl did not end
-        run_id = self._crawl(day) if new_crawl or run is None else run.id
-        _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
-        if new_crawl:
-            self._after(day, "crawl", run_id)
+        """Bring one day from wherever its run stopped through every step (pipeline.finish_day, under the day's
+        lock); return each step's result."""
 
-        def after(step: plan.Step, out: dict[str, Any]) -> None:
+        def crawling() -> AbstractContextManager[Any]:
+            _set_day(self.url, self.job_id, day, status="running")
+            return (ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress)
+                    if self.progress else nullcontext())
+
+        def after(step: plan.Step, run: int, out: dict[str, Any]) -> None:
+            if step is plan.STEPS[0]:
+                _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run)
             if "extract_errors" in out:
                 self._step(step.name, f"{out['extracted']} extracted, {out['extract_errors']} not extractable")
-            self._after(day, step.name, run_id)
+            if self.on_step:
+                self.on_step(day, step.name, run)
 
-        return pipeline.resume(self.settings, run_id, before=lambda step: self._step(step.name), after=after)
-
-
-def _try_lock(database_url: str, job_id: int) -> Any:
-    conn = psycopg2.connect(database_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (_LOCK_CLASS, job_id))
-        row = cur.fetchone()
-    if not row or not row[0]:
-        conn.close()
-        raise UserError(f"backfill job {job_id} is being run by another process; wait for it or stop it")
-    return conn
+        run_id, results = pipeline.finish_day(
+            self.settings, self.request.source, day, refetch=self.request.refetch, trigger="backfill",
+            run_id=run_id, crawling=crawling, before=lambda step: self._step(step.name), after=after)
+        _set_day(self.url, self.job_id, day, status="running", crawl_run_id=run_id)
+        return results
 
 
 def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None = None,
         on_step: StepHook | None = None) -> BackfillResult:
     """Run (or resume) the backfill; progress goes to `stream` (None: no progress output)."""
     try:
-        return _run(settings, request, stream, on_step)
+        with pipeline.interruptible():
+            return _run(settings, request, stream, on_step)
     except _DATABASE_DOWN as exc:
         raise PipelineError(f"backfill of {request.source}: the database failed: {pipeline.first_line(exc)}; "
                             "run the same command again when it is back") from exc
@@ -220,9 +188,12 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
          on_step: StepHook | None) -> BackfillResult:
     url = settings.require_database_url()
     job_id, resumed = open_job(url, request)
-    lock = _try_lock(url, job_id)
     result = BackfillResult(job_id=job_id, resumed=resumed)
-    try:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locks.held(url, f"backfill-job:{job_id}", f"backfill job {job_id}"))
+        except locks.LockBusy as exc:
+            raise UserError(f"{exc}; wait for it or stop it") from None
         days = _job_days(url, job_id)
         progress = DayProgress(stream, len(days), f"backfill {request.source}") if stream else None
         job = _Job(settings, request, job_id, progress, on_step)
@@ -270,8 +241,6 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
         else:
             with raw_connection(url) as conn, conn.cursor() as cur:
                 cur.execute("UPDATE backfill_jobs SET updated_at = now() WHERE id = %s", (job_id,))
-    finally:
-        lock.close()
     return result
 
 

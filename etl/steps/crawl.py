@@ -20,6 +20,9 @@ from etl.core.errors import PipelineError
 from etl.sources import get_source
 from etl.store import archive, captures, runs
 
+#: Manifest kinds of the pages that discover a day's articles; one of them blocked makes the day incomplete.
+DISCOVERY_KINDS = frozenset({"feed", "listing", "sitemap"})
+
 
 def day_interval(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The local day [00:00, next day 00:00) in `tz` as aware datetimes."""
@@ -68,8 +71,10 @@ def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
         raise PipelineError(f"nothing fetched: {cause}")
     uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
                                   run.partition_date, run.run_key)
-    counts = {**output.counts, "warc_key": uploaded.warc_key, "manifest_key": uploaded.manifest_key,
-              "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
+    records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
+    blocked_discovery = sum(1 for r in records if r.get("kind") in DISCOVERY_KINDS and r.get("outcome") == "blocked")
+    counts = {**output.counts, "discovery_blocked": blocked_discovery, "warc_key": uploaded.warc_key,
+              "manifest_key": uploaded.manifest_key, "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
     runs.update_run(database_url, run.id, counts=counts)
     shutil.rmtree(work_dir, ignore_errors=True)
     return {"run_id": run.id, "fetched": output.counts.get("fetched", 0), "warc_key": uploaded.warc_key}

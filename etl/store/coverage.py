@@ -1,5 +1,9 @@
 """The coverage ledger: one `coverage` row per (source, local day), recomputed from `crawl_runs` and `articles`.
 
+A day is `complete` only when a finished run read its feeds and listings unblocked, discovered articles, and
+every article it loaded is present; a day whose discovery was blocked (a challenge page, 403 or 429) or found
+nothing is `partial`, so `backfill --only-gaps` tries it again.
+
 Reads DATABASE_URL (passed in). `refresh` is called after every run's summary, by the health check, and before
 anything reads the ledger (`newsarchive coverage`, `backfill --only-gaps`, the report), so the ledger is never
 older than the runs it describes. Health columns are written by `etl.store.health` only.
@@ -32,6 +36,11 @@ WITH days AS (
            coalesce(sum(r.fetched) FILTER (WHERE ra.id IS NOT NULL), 0) AS archived,
            sum(r.extracted) AS extracted,
            bool_or(r.status = %(done)s) AS any_loaded,
+           -- a loaded run whose feeds and listings were read and found articles: the day was seen whole
+           bool_or(r.status = %(done)s AND r.discovered > 0
+                   AND coalesce((r.counts->>'discovery_blocked')::int, 0) = 0) AS seen_whole,
+           bool_or(r.status = %(done)s AND coalesce((r.counts->>'discovery_blocked')::int, 0) > 0)
+               AS discovery_blocked,
            bool_or(r.status = ANY(%(open)s) AND r.error IS NULL) AS unfinished,
            coalesce(max(r.loaded_new + r.loaded_updated + r.unchanged) FILTER (WHERE r.status = %(done)s), 0)
                AS expected
@@ -59,7 +68,7 @@ WITH days AS (
            coalesce(p.fallback, 0) AS fallback,
            CASE
                WHEN r.runs IS NULL THEN 'never-run'
-               WHEN r.any_loaded AND coalesce(p.loaded, 0) >= r.expected THEN 'complete'
+               WHEN r.seen_whole AND coalesce(p.loaded, 0) >= r.expected THEN 'complete'
                WHEN r.any_loaded OR r.unfinished THEN 'partial'
                ELSE 'failed'
            END AS status,
@@ -68,6 +77,9 @@ WITH days AS (
                WHEN r.any_loaded AND coalesce(p.loaded, 0) < r.expected
                    THEN (r.expected - coalesce(p.loaded, 0))::text || ' of ' || r.expected::text
                         || ' loaded articles are missing'
+               WHEN r.any_loaded AND NOT r.seen_whole AND r.discovery_blocked
+                   THEN 'a feed or listing was blocked (challenge page, 403 or 429): articles may be missing'
+               WHEN r.any_loaded AND NOT r.seen_whole THEN 'no article was discovered (empty feed or listing)'
                WHEN l.error IS NOT NULL THEN left('latest run failed: ' || coalesce(l.error, ''), 500)
                WHEN l.status <> %(done)s THEN 'latest run stopped after step: ' || l.status
            END AS detail

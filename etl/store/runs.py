@@ -2,7 +2,8 @@
 
 Reads DATABASE_URL (passed in). Values always travel as query parameters. A run's `status` is the last step it
 finished (STATUSES, in pipeline order, see etl/steps/plan.py); a step that fails keeps that status and records
-its `error`, so the next attempt resumes there. Only a failed crawl ends a run (`failed`): a new run crawls again.
+its `error`, so the next attempt resumes there. Only a crawl that failed (`failed`) or was interrupted
+(`interrupted`: a signal, or its process died) ends a run: a new run crawls again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 STATUSES = ("crawling", "crawled", "archived", "extracted", "stored", "loaded")
 STORED, DONE = STATUSES[-2:]
 FAILED = "failed"  # a crawl that failed: nothing of it can be resumed
+INTERRUPTED = "interrupted"  # a crawl stopped by a signal or by the death of its process (migration 0014)
+ENDED = (FAILED, INTERRUPTED)  # runs whose crawl did not finish: the day needs a new run
 COUNT_COLUMNS = (
     "discovered", "fetched", "skipped_known", "blocked", "failed", "non_article", "extracted",
     "extract_errors", "fallback_used", "loaded_new", "loaded_updated", "unchanged", "duplicates",
@@ -91,7 +94,7 @@ def update_run(database_url: str, run_id: int, *, status: str | None = None, err
     if status is not None:
         assignments.append("status = %s")
         params.append(status)
-    if error is not None or status not in (None, "failed"):
+    if error is not None or status not in (None, *ENDED):
         assignments.append("error = %s")
         params.append(error)
     if finished:
@@ -103,10 +106,12 @@ def update_run(database_url: str, run_id: int, *, status: str | None = None, err
         cur.execute(f"UPDATE crawl_runs SET {', '.join(assignments)} WHERE id = %s", params)
 
 
-def fail_run(database_url: str, run_id: int, message: str, *, dead: bool = False) -> None:
-    """Record a step's error (a `dead` run becomes `failed`); best effort: the original error is what matters."""
+def fail_run(database_url: str, run_id: int, message: str, *, dead: bool = False, interrupted: bool = False) -> None:
+    """Record a step's error (a `dead` run becomes `failed`, or `interrupted`); best effort: the original error
+    is what matters."""
+    status = (INTERRUPTED if interrupted else FAILED) if dead else None
     try:
-        update_run(database_url, run_id, status=FAILED if dead else None, error=message[:2000], finished=True)
+        update_run(database_url, run_id, status=status, error=message[:2000], finished=True)
     except Exception as exc:
         log.warning("could not record the failure of crawl run %s: %s", run_id, str(exc).strip().splitlines()[0])
 
@@ -139,6 +144,23 @@ def known_article_ids(database_url: str, source: str) -> list[str]:
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT article_id FROM articles WHERE source = %s ORDER BY article_id", (source,))
         return [row[0] for row in cur.fetchall()]
+
+
+def interrupt_stale_crawls(database_url: str, source: str, day: date) -> list[int]:
+    """Mark the day's runs still `crawling` as `interrupted` (call it holding the day's lock: their process is
+    gone); return their ids."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """UPDATE crawl_runs SET status = %s, finished_at = now(),
+                      error = coalesce(error, 'crawl interrupted: its process stopped; the day is crawled again')
+               WHERE source = %s AND partition_date = %s AND status = %s RETURNING id""",
+            (INTERRUPTED, source, day, STATUSES[0]),
+        )
+        stale = [int(row[0]) for row in cur.fetchall()]
+    if stale:
+        log.warning("%s %s: crawl run(s) %s had stopped without finishing; marked interrupted", source, day,
+                    ", ".join(map(str, stale)))
+    return stale
 
 
 def unfinished_run(database_url: str, source: str, day: date) -> Run | None:

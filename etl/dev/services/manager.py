@@ -115,6 +115,8 @@ def up(settings: Settings) -> Settings:
         wait_until(lambda: _s3_ready(resolved), S3_START_TIMEOUT, "SeaweedFS S3")
     wait_until(lambda: s3.ensure_bucket(resolved) or True, S3_START_TIMEOUT, f"S3 bucket {resolved.s3_bucket}")
     migrate(resolved.require_database_url())
+    if not settings.database_url:  # the read-only role exists now (migration 0004): give it its password
+        postgres.set_reader_password(settings.pg_port, settings.state_dir / "postgres")
     return resolved
 
 

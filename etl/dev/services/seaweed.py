@@ -2,7 +2,10 @@
 
 Reads (through Settings): NEWSARCHIVE_STATE_DIR (data under `s3/`), NEWSARCHIVE_S3_PORT, AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY. The master, volume and filer servers take the ports just above the S3 port, and
-their gRPC ports are those plus 10000.
+their gRPC ports are those plus 10000. Only the S3 API serves objects, and it needs the access keys: the
+master and the filer serve no HTTP API (`-disableHttp`; the master's admin calls such as `/col/delete` would
+otherwise delete a bucket's data), the volume server wants a JWT, and every gRPC port wants a client
+certificate (etl/dev/services/seaweed_security.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import psutil
 
 from etl.core.errors import ServiceError
 from etl.dev.services.procs import PidRecord, require_free_ports
+from etl.dev.services.seaweed_security import write_security
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +54,12 @@ def start(base_dir: Path, s3_port: int, access_key: str, secret_key: str, logfil
     tmp_dir = base_dir / "tmp"
     for path in (data_dir, tmp_dir, logfile.parent):
         path.mkdir(parents=True, exist_ok=True)
+    write_security(base_dir)  # read by `weed` from its working directory, base_dir
     args = [
         weed_binary(), "mini",
         f"-dir={data_dir}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
+        "-webdav=false", "-disableHttp", "-admin.ui=false", "-master.telemetry=false",
         "-s3.port.iceberg=0", "-s3.port.lance=0",
         f"-s3.port={ports['s3']}", f"-s3.port.grpc={ports['s3.grpc']}",
         f"-master.port={ports['master']}", f"-master.port.grpc={ports['master.grpc']}",
