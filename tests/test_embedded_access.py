@@ -80,7 +80,7 @@ def test_another_local_user_is_refused(embedded: Settings, other_user: str, role
 def test_a_data_dir_that_trusted_everyone_gets_passwords_on_start() -> None:
     """A state made before passwords were required (trust rules, no pgpass) is switched over by the next start."""
     base = Path(tempfile.mkdtemp(prefix="newsarchive-old-pg-"))
-    port = free_port_block(1, start=42000, stop=44000)
+    port = free_port_block(1, start=18000, stop=20000)
     logfile = base / "postgres.log"
     try:
         postgres.start(base, port, logfile)

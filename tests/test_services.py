@@ -17,8 +17,8 @@ pytestmark = pytest.mark.integration
 
 
 def _settings(state: Path) -> Settings:
-    s3_port = free_port_block(5, start=35000, stop=40000)
-    pg_port = free_port_block(1, start=40000, stop=42000)
+    s3_port = free_port_block(5, start=14000, stop=18000)
+    pg_port = free_port_block(1, start=28000, stop=30000)
     return load_settings({"NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_PG_PORT": str(pg_port),
                           "NEWSARCHIVE_S3_PORT": str(s3_port)})
 

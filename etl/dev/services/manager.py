@@ -179,8 +179,8 @@ def ephemeral(prefix: str = "newsarchive-") -> Iterator[Settings]:
     state = Path(tempfile.mkdtemp(prefix=prefix))
     base = load_settings({
         "NEWSARCHIVE_STATE_DIR": str(state),
-        "NEWSARCHIVE_PG_PORT": str(free_port_block(1, start=30000, stop=34000)),
-        "NEWSARCHIVE_S3_PORT": str(free_port_block(5, start=20000, stop=30000)),
+        "NEWSARCHIVE_PG_PORT": str(free_port_block(1, start=30000, stop=32000)),
+        "NEWSARCHIVE_S3_PORT": str(free_port_block(5, start=10000, stop=14000)),
     })
     try:
         yield up(base)

@@ -84,7 +84,10 @@ def require_free_ports(service: str, ports: Iterable[int]) -> None:
 
 
 def free_port_block(count: int, start: int = 20000, stop: int = 45000, step: int = 1) -> int:
-    """Return a base port such that base..base+count-1 (and +10000 for gRPC) are all free; for tests."""
+    """Return a base port such that base..base+count-1 (and +10000 for gRPC) are all free; for tests.
+
+    Callers pick ranges below 32768, where Linux hands out no ephemeral client ports.
+    """
     rng = range(start, stop, max(step, count + 1))
     offset = os.getpid() % 997
     candidates = list(rng)
