@@ -26,7 +26,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 # whose `handler` default is a function(args, settings) -> exit status.
 COMMAND_MODULES: tuple[str, ...] = ("etl.cli.query", "etl.cli.export", "etl.cli.backfill",
                                     "etl.cli.coverage", "etl.cli.reextract", "etl.cli.report",
-                                    "etl.cli.sources", "etl.cli.webarchive")
+                                    "etl.cli.sources", "etl.cli.webarchive", "etl.cli.airflow")
 
 
 def _out(text: str = "") -> None:
