@@ -67,3 +67,33 @@ def test_documented_range_gives_one_run_per_day_in_any_shell_time_zone(settings:
                            "news_daily", "--from-date", "2025-12-31", "--to-date", "2026-01-02", "--dry-run"],
                           env={**env, "TZ": "UTC"}, text=True, capture_output=True, timeout=120)
     assert bare.stdout.count("22:00:00+00:00 |") == 2, bare.stdout[-1500:]
+
+
+def test_local_airflow_listens_on_loopback_at_the_configured_port() -> None:
+    """`make airflow`: the API server on 127.0.0.1 at NEWSARCHIVE_AIRFLOW_PORT (tasks report to it there), and
+    the scheduler and triggerer without their log servers, which would listen on every interface."""
+    from etl.core.config import load_settings
+    from etl.dev.local import local_env
+    from etl.dev.local_airflow import COMPONENTS
+
+    settings = load_settings({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5/newsarchive",
+                              "NEWSARCHIVE_AIRFLOW_PORT": "18080"})
+    env = local_env(settings, "http://127.0.0.1:7")
+    assert (env["AIRFLOW__API__HOST"], env["AIRFLOW__API__PORT"]) == ("127.0.0.1", "18080")
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:18080"  # the execution API URL derives from it
+    assert env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] == "False"  # no runs of days the replay site lacks
+    for name in ("scheduler", "triggerer"):
+        assert "--skip-serve-logs" in COMPONENTS[name], name
+    assert list(COMPONENTS)[-1] == "scheduler" and list(COMPONENTS)[0] == "api-server"  # stopped first / last
+
+
+def test_make_airflow_banner_shows_the_documented_command() -> None:
+    import runpy
+
+    repo = Path(__file__).resolve().parents[1]
+    banner = runpy.run_path(str(repo / "scripts" / "airflow_standalone.py"))["banner"]
+    text = banner("http://127.0.0.1:8080", "admin / x", "http://127.0.0.1:8700", "/tmp/state")
+    command = "newsarchive airflow run --day 2025-12-31 --to 2026-01-02"
+    assert command in text
+    assert command in (repo / "README.md").read_text(encoding="utf-8")
+    assert command in (repo / "docs" / "operations.md").read_text(encoding="utf-8")
