@@ -58,7 +58,8 @@ def main() -> int:
             init_scheduler(settings, env)
             with LocalAirflow(env) as local:
                 print(banner(local.url, local.password(), replay.base_url, str(settings.state_dir)), flush=True)
-                signal.pause()
+                print(f"airflow: {local.wait()}", file=sys.stderr)
+                status = 1
     except KeyboardInterrupt:
         print("\nstopped Airflow and the replay site", file=sys.stderr)
     except (UserError, PipelineError) as exc:

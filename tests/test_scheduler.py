@@ -95,7 +95,8 @@ def run_day(options: list[str], env: dict[str, str], tz: str, home: Path) -> sub
     """The documented command for DAY in a `tz` shell; fails with its output and the scheduler's log tail."""
     scheduler_log = home / "logs" / "scheduler.log"
     try:
-        result = run_cli(["airflow", "run", "--day", DAY, *options], env, tz, timeout=RUN_TIMEOUT)
+        result = run_cli(["airflow", "run", "--day", DAY, *options, "--timeout", str(RUN_TIMEOUT)], env, tz,
+                         timeout=RUN_TIMEOUT + 60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the run of {DAY} did not finish within {RUN_TIMEOUT} s; scheduler log tail:\n"
                     + scheduler_log.read_text(errors="replace")[-3000:])

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--dry-run", action="store_true", help="list the runs Airflow would create; create none")
     run.add_argument("--wait", action="store_true",
                      help="wait until every run has finished; exit status 1 if any failed")
+    run.add_argument("--timeout", type=float, help="with --wait: give up after this many seconds (exit status 1)")
     run.set_defaults(handler=cmd_airflow_run)
 
 
@@ -50,7 +51,7 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
         runs = airflow_runs.create_runs(args.day, last, tz, env, reprocess=args.reprocess,
                                         max_active_runs=args.max_active_runs)
         if args.wait:
-            runs = airflow_runs.wait_for_runs(runs, env)
+            runs = airflow_runs.wait_for_runs(runs, env, timeout=args.timeout)
     for run in runs:
         sys.stdout.write(f"{run.day}  logical date {run.logical_date.isoformat()}  "
                          f"{run.run_id or '(dry run)'}  {run.state}".rstrip() + "\n")

@@ -81,6 +81,14 @@ class LocalAirflow:
                                     f"see {self.log_path('api-server')}")
             time.sleep(1)
 
+    def wait(self, interval: float = 2) -> str:
+        """Block until a component exits (or an interrupt); return its name and exit status."""
+        while True:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    return f"airflow {name} exited with status {proc.returncode}: see {self.log_path(name)}"
+            time.sleep(interval)
+
     def healthy(self) -> bool:
         """Whether the API server answers its health endpoint."""
         try:

@@ -117,15 +117,15 @@ def runs_of(planned: list[DayRun], env: Mapping[str, str] | None = None) -> list
     return found
 
 
-def wait_for_runs(planned: list[DayRun], env: Mapping[str, str] | None = None, *, timeout: float = 3600,
+def wait_for_runs(planned: list[DayRun], env: Mapping[str, str] | None = None, *, timeout: float | None = None,
                   interval: float = 10) -> list[DayRun]:
     """Poll Airflow until every planned run has finished (success or failed); fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         runs = runs_of(planned, env)
         if all(run.state in FINISHED for run in runs):
             return runs
-        if time.monotonic() > deadline:
+        if deadline is not None and time.monotonic() > deadline:
             waiting = ", ".join(f"{run.day} ({run.state or 'not created'})" for run in runs
                                 if run.state not in FINISHED)
             raise PipelineError(f"{DAILY_DAG_ID} runs not finished within {timeout:.0f} s: {waiting} "

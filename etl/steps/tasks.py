@@ -38,10 +38,13 @@ def default_args(settings: Settings, retry_delay: timedelta) -> dict[str, Any]:
 
 
 def dag_sources() -> list[str]:
-    """The sources a `news_daily` run maps over: NEWSARCHIVE_SOURCES (each checked) or every enabled source."""
+    """The sources a `news_daily` run maps over: NEWSARCHIVE_SOURCES (each checked) or every enabled source.
+
+    Broken settings give every enabled source, whose tasks then fail with the setting's message.
+    """
     from etl.sources import enabled_sources, get_source
 
-    chosen = load_settings().sources
+    chosen = dag_settings().sources
     return [get_source(name).name for name in chosen] if chosen else [source.name for source in enabled_sources()]
 
 
