@@ -30,6 +30,7 @@ from etl.steps.tasks import DAILY_DAG_ID, local_day
 log = logging.getLogger(__name__)
 
 FINISHED = ("success", "failed")
+BACKFILL_SETTLE_SECONDS = 75
 _PLANNED_RE = re.compile(r"^\|\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d)\s*\|", re.MULTILINE)
 
 
@@ -95,8 +96,20 @@ def create_runs(first: date, last: date, tz: ZoneInfo, env: Mapping[str, str] | 
     if not planned:
         raise UserError(f"no {DAILY_DAG_ID} run to create for {first}..{last}: every day has a run already "
                         "(--reprocess runs finished days again), or has not ended yet")
-    airflow(backfill_args(first, last, tz, reprocess=reprocess, max_active_runs=max_active_runs), env)
-    return runs_of(planned, env)
+    args = backfill_args(first, last, tz, reprocess=reprocess, max_active_runs=max_active_runs)
+    # One backfill per DAG at a time, and the scheduler marks a finished one complete only every 30 s.
+    deadline = time.monotonic() + BACKFILL_SETTLE_SECONDS
+    while True:
+        try:
+            airflow(args, env)
+            return runs_of(planned, env)
+        except PipelineError as exc:
+            if "Another backfill is running" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise UserError(f"another backfill of {DAILY_DAG_ID} is still running; wait until its runs end "
+                                "(or cancel it in the UI), then run this again") from None
+        time.sleep(5)
 
 
 def runs_of(planned: list[DayRun], env: Mapping[str, str] | None = None) -> list[DayRun]:
