@@ -5,8 +5,9 @@ Archives one local day of every enabled news source, once a day at 03:00 local t
 default Asia/Almaty).
 
 The day is the local date of the run's `data_interval_start` (never the clock), so a backfill over any past
-range (`airflow backfill create --dag-id news_daily --from-date ... --to-date ...`) does the same work
-as the daily run did. Per source, a mapped task group runs the steps of `etl/steps/plan.py` in order, one task
+range does the same work as the daily run did: `newsarchive airflow run --day 2025-12-31 --to 2026-01-02`
+creates exactly the runs of those local days through Airflow's own backfill (explicit timestamps in the time
+zone; a bare `--to-date 2026-01-02` is midnight and misses that day's run). Per source, a mapped task group runs the steps of `etl/steps/plan.py` in order, one task
 each (listed below); the health task fails with a message naming the source and each field that dropped sharply
 below the source's baseline (a layout change, a block, an empty feed).
 
@@ -27,10 +28,12 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from etl.steps.plan import STEPS
-from etl.steps.tasks import dag_settings, default_args
+from etl.steps.tasks import DAILY_DAG_ID, dag_settings, default_args, local_day
 
 SETTINGS = dag_settings()
 TZ = SETTINGS.timezone.key
+#: How a mapped task of one source is named in the UI, e.g. `kazinform 2026-01-01`.
+MAP_INDEX = "{{ source }} {{ day }}"
 
 
 def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
@@ -42,7 +45,10 @@ def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
     from etl.steps.tasks import run_task
 
     context = get_current_context()
-    context["source"] = source  # type: ignore[typeddict-unknown-key]  # the mapped task's name in the UI
+    # The mapped task's name in the UI (MAP_INDEX): the source and the local day the run archives.
+    context["source"] = source  # type: ignore[typeddict-unknown-key]
+    interval_start = context["data_interval_start"]
+    context["day"] = str(local_day(interval_start, SETTINGS.timezone)) if interval_start else ""  # type: ignore[typeddict-unknown-key]
     try:
         out = run_task(step, source, crawl_run_id, context["data_interval_start"], context["run_id"])
     except UserError as exc:  # a setting or an argument: retrying cannot help
@@ -53,33 +59,35 @@ def run_step(step: str, source: str, crawl_run_id: int | None = None) -> Any:
 
 
 @dag(
-    dag_id="news_daily",
+    dag_id=DAILY_DAG_ID,
     schedule=CronDataIntervalTimetable("0 3 * * *", timezone=TZ),
     start_date=pendulum.datetime(2025, 12, 1, tz=TZ),
     catchup=False,
     max_active_runs=2,
     default_args=default_args(SETTINGS, timedelta(minutes=2)),
     tags=["newsarchive", "ingest"],
-    doc_md=f"{__doc__}\nSteps: {' -> '.join(step.name for step in STEPS)}\n",
+    doc_md=f"{__doc__}\nTime zone: **{TZ}** (runs at 03:00 {TZ}; each run archives the {TZ} date of its data "
+           f"interval start, shown with the source as each mapped task's name).\n\n"
+           f"Steps: {' -> '.join(step.name for step in STEPS)}\n",
 )
 def news_daily() -> None:
     """Run every step of the plan for every enabled source and one local day."""
 
     @task
     def enabled_sources() -> list[str]:
-        from etl.sources import enabled_sources as enabled
+        from etl.steps.tasks import dag_sources
 
-        return [source.name for source in enabled()]
+        return dag_sources()
 
     @task_group(group_id="source")
     def per_source(source: str) -> None:
         crawl, *later = STEPS
         # `run_id` is a reserved context name in Airflow, hence `crawl_run_id`.
         crawl_run_id = task(task_id=crawl.name, pool=SETTINGS.crawl_pool,
-                            map_index_template="{{ source }}")(run_step)(crawl.name, source)
+                            map_index_template=MAP_INDEX)(run_step)(crawl.name, source)
         previous = crawl_run_id
         for step in later:
-            current = task(task_id=step.name, map_index_template="{{ source }}")(run_step)(
+            current = task(task_id=step.name, map_index_template=MAP_INDEX)(run_step)(
                 step.name, source, crawl_run_id)
             previous >> current
             previous = current

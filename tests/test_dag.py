@@ -136,7 +136,9 @@ def test_retries_pool_and_time_zone_come_from_settings(monkeypatch: pytest.Monke
     assert {t.retries for t in daily.tasks} == {5}
     assert daily.get_task("source.crawl").pool == "gentle"
     assert {t.pool for t in daily.tasks if t.task_id != "source.crawl"} == {"default_pool"}
-    assert daily.get_task("source.crawl").map_index_template == "{{ source }}"
+    # The UI names each mapped task by its source and the local day its run archives; the DAG doc names the zone.
+    assert {t.map_index_template for t in daily.tasks if t.task_id.startswith("source.")} == {"{{ source }} {{ day }}"}
+    assert "Time zone: **Asia/Tokyo**" in daily.doc_md
     assert {t.retries for t in dags["news_maintenance"].tasks} == {5}  # type: ignore[attr-defined]
     # 16:00 UTC on Jan 1 is already Jan 2 in Tokyo, still Jan 1 in Almaty: the day is local to the setting.
     start = datetime(2026, 1, 1, 16, 0, tzinfo=UTC)

@@ -463,3 +463,15 @@ def test_dependencies_install_before_the_code_is_copied() -> None:
     first_install = next(i for i, (op, args) in enumerate(steps) if op == "RUN" and "-r /tmp/requirements.txt" in args)
     assert first_install < code_copy
     assert ("COPY", "pyproject.toml constraints.txt ./") in steps[:first_install]
+
+
+# Settings that only the local development tools read: the ports of the embedded servers, the replay site and
+# the local Airflow, and the settings-file switch. Every other setting reaches the containers from `.env`.
+LOCAL_ONLY_SETTINGS = {"NEWSARCHIVE_PG_PORT", "NEWSARCHIVE_S3_PORT", "NEWSARCHIVE_REPLAY_PORT",
+                       "NEWSARCHIVE_AIRFLOW_PORT", "NEWSARCHIVE_ENV_FILE"}
+
+
+def test_every_setting_reaches_the_airflow_containers(anchor_env: dict[str, str]) -> None:
+    from tests.test_config import setting_variables
+
+    assert setting_variables() - LOCAL_ONLY_SETTINGS <= set(anchor_env)

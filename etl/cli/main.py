@@ -27,7 +27,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 COMMAND_MODULES: tuple[str, ...] = ("etl.cli.query", "etl.cli.export", "etl.cli.backfill",
                                     "etl.cli.coverage", "etl.cli.reextract", "etl.cli.report",
                                     "etl.cli.sources", "etl.cli.webarchive", "etl.cli.probe",
-                                    "etl.cli.capture")
+                                    "etl.cli.capture", "etl.cli.airflow")
 
 
 def _out(text: str = "") -> None:

@@ -2,10 +2,12 @@
 
 Reads: DATABASE_URL, S3_ENDPOINT_URL, S3_BUCKET, S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_USER_AGENT,
-NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT,
-NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE, NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF,
+NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_AIRFLOW_PORT,
+NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
+NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF,
 NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED, NEWSARCHIVE_CRAWL_POOL,
-NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
+NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES, NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES,
+NEWSARCHIVE_ENV_FILE.
 This is the only module that reads the environment.
 """
 
@@ -48,6 +50,8 @@ class Settings:
     pg_port: int = 55432
     s3_port: int = 8333
     replay_port: int = 8700
+    #: The local Airflow's API server and UI (`make airflow`), on 127.0.0.1.
+    airflow_port: int = 8080
     crawl_timeout: int = 1800
     #: Seconds one statement of `newsarchive query` may run (0 = no limit).
     query_timeout: int = 60
@@ -63,6 +67,8 @@ class Settings:
     crawl_pool: str = "news_sites"
     crawl_pool_slots: int = 2
     task_retries: int = 3
+    #: The sources the DAG `news_daily` runs (names); empty = every enabled source.
+    sources: tuple[str, ...] = ()
     #: Extra modules whose source specs are registered next to the built-in ones.
     source_modules: tuple[str, ...] = ()
 
@@ -161,11 +167,11 @@ def _flag(env: Mapping[str, str], name: str) -> bool | None:
     raise SettingsError(f"{name} must be 0 or 1, got {raw!r}")
 
 
-def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+def _names(env: Mapping[str, str], name: str, what: str = "Python module name") -> tuple[str, ...]:
     items = tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
     for item in items:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", item):
-            raise SettingsError(f"{name}: {item!r} is not a Python module name")
+            raise SettingsError(f"{name}: {item!r} is not a {what}")
     return items
 
 
@@ -219,6 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         pg_port=_int(env, "NEWSARCHIVE_PG_PORT", 55432, 1024),
         s3_port=_int(env, "NEWSARCHIVE_S3_PORT", 8333, 1024),
         replay_port=_int(env, "NEWSARCHIVE_REPLAY_PORT", 8700, 1024),
+        airflow_port=_int(env, "NEWSARCHIVE_AIRFLOW_PORT", 8080, 1024),
         crawl_timeout=_int(env, "NEWSARCHIVE_CRAWL_TIMEOUT", 1800, 10, 86400),
         query_timeout=_int(env, "NEWSARCHIVE_QUERY_TIMEOUT", 60, 0, 86400),
         download_delay=_float(env, "NEWSARCHIVE_DOWNLOAD_DELAY", None),
@@ -230,5 +237,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         crawl_pool=env.get("NEWSARCHIVE_CRAWL_POOL", "").strip() or "news_sites",
         crawl_pool_slots=_int(env, "NEWSARCHIVE_CRAWL_POOL_SLOTS", 2, 1, 1000),
         task_retries=_int(env, "NEWSARCHIVE_TASK_RETRIES", 3, 0, 20),
+        sources=_names(env, "NEWSARCHIVE_SOURCES", "source name"),
         source_modules=_names(env, "NEWSARCHIVE_SOURCE_MODULES"),
     )

@@ -18,6 +18,9 @@ from etl.steps import plan
 
 log = logging.getLogger(__name__)
 
+#: The daily ingest DAG (dags/news_daily.py).
+DAILY_DAG_ID = "news_daily"
+
 
 def dag_settings() -> Settings:
     """The settings a DAG file is built with; never raises (broken settings: the defaults, and tasks fail)."""
@@ -32,6 +35,17 @@ def default_args(settings: Settings, retry_delay: timedelta) -> dict[str, Any]:
     """The DAGs' task defaults: NEWSARCHIVE_TASK_RETRIES retries with exponential backoff from `retry_delay`."""
     return {"owner": "newsarchive", "retries": settings.task_retries, "retry_delay": retry_delay,
             "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=30)}
+
+
+def dag_sources() -> list[str]:
+    """The sources a `news_daily` run maps over: NEWSARCHIVE_SOURCES (each checked) or every enabled source.
+
+    Broken settings give every enabled source, whose tasks then fail with the setting's message.
+    """
+    from etl.sources import enabled_sources, get_source
+
+    chosen = dag_settings().sources
+    return [get_source(name).name for name in chosen] if chosen else [source.name for source in enabled_sources()]
 
 
 def local_day(interval_start: datetime | None, tz: ZoneInfo) -> date:
