@@ -11,8 +11,9 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
   first because they give every paragraph in page order, dateline and quotes included; articleBody is often
   a summary or flattened text.
 - published_at / modified_at: jsonld datePublished/dateModified -> meta article:published_time /
-  article:modified_time -> selectors (the page's `<time datetime>` or visible time). No generic step: it finds days, not times. A date later
-  than `fetched_at` plus one day, or before 1990, is rejected with a warning and the next step is tried.
+  article:modified_time -> selectors (the page's `<time datetime>` or visible time). No generic step: it finds days, not times. A date
+  outside `etl.core.dates.plausible` (before 1990, or later than `fetched_at` - now when not given - plus one
+  day) or not representable in UTC is rejected with a warning and the next step is tried.
 - author: jsonld author (people) -> meta author -> selectors.
 - tags: jsonld keywords -> selectors.
 - image_url: meta og:image -> selectors.
@@ -32,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import ClassVar, Protocol, TypeVar
 
 import lxml.etree
@@ -40,7 +41,7 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.core.dates import parse_iso, to_utc
+from etl.core.dates import parse_iso, plausible, to_utc
 from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic
@@ -59,8 +60,6 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
-EARLIEST_YEAR = 1990
-FUTURE_SLACK = timedelta(days=1)
 
 #: Besides an `h1`, elements any of which makes a fetched page an article (with the versions' markers).
 ARTICLE_MARKERS = (
@@ -308,11 +307,10 @@ class SiteParser:
         return clean_text(self.strip_title(value)) or None
 
     def _plausible(self, stamp: Stamp | None) -> Stamp | None:
-        """`stamp` unless it is before 1990 or after the fetch time (plus a day)."""
+        """`stamp` unless it is outside the plausible window (`etl.core.dates.plausible`)."""
         if stamp is None:
             return None
-        fetched_at = self.page.fetched_at
-        if stamp.moment.year < EARLIEST_YEAR or (fetched_at and stamp.moment > fetched_at + FUTURE_SLACK):
+        if not plausible(stamp.moment, self.page.fetched_at):
             logger.warning("implausible date %r ignored on %s", stamp.raw, self.page.url)
             return None
         return stamp

@@ -4,7 +4,8 @@ Reads DATABASE_URL (through Settings). A day's articles are those loaded by its 
 `count` (articles present), fill rates of `title`, `date` (published_at), `author` and `body` (a body of at
 least MIN_BODY_CHARS produced by the site's own parser, not the generic fallback: a layout change shows here),
 `body_chars` (median body length) and `blocked` (blocked share of the latest run's article URLs, counting
-articles skipped as already archived as reachable).
+articles skipped as already archived as reachable). The latest run's failed items (articles that could not be
+extracted or loaded, listed in `run_failures`) are reported with the metrics.
 The baseline is the mean over the source's previous BASELINE_DAYS days that have articles. A day is unhealthy
 when a rate or count falls below DROP_RATIO of its baseline, when most fetches were blocked, or when a run
 loaded nothing although the baseline has articles. The verdict is written to the coverage ledger.
@@ -42,7 +43,8 @@ GROUP BY r.partition_date
 """
 
 _LATEST_RUN = """
-SELECT status, fetched, blocked, skipped_known FROM crawl_runs WHERE source = %s AND partition_date = %s
+SELECT status, fetched, blocked, skipped_known, extract_errors FROM crawl_runs
+WHERE source = %s AND partition_date = %s
 ORDER BY (status = %s) DESC, id DESC LIMIT 1
 """
 
@@ -123,12 +125,13 @@ def check_day(settings: Settings, source: str, day: date) -> Verdict:
     if run is None:
         verdict = Verdict(source, day, "unknown")
     else:
-        _, fetched, blocked, skipped_known = run
+        _, fetched, blocked, skipped_known, failed_items = run
         today = per_day.pop(day, None) or _day_metrics((day, 0, 0, 0, 0, 0, 0))
         earlier = [m for m in per_day.values() if m["count"] > 0]
         baseline = {k: sum(m[k] for m in earlier) / len(earlier) for k in today} if earlier else None
         problems = judge(today, baseline, blocked_share(int(fetched), int(blocked), int(skipped_known)))
-        metrics = {"today": today, "baseline": baseline, "baseline_days": len(earlier)}
+        metrics = {"today": today, "baseline": baseline, "baseline_days": len(earlier),
+                   "failed_items": int(failed_items)}  # articles of the run not extracted or loaded (run_failures)
         verdict = Verdict(source, day, "unhealthy" if problems else "ok", tuple(problems), metrics)
     with raw_connection(url) as conn, conn.cursor() as cur:
         cur.execute(_STORE, (verdict.status, verdict.message if verdict.problems else None,

@@ -1,0 +1,119 @@
+"""The fault and bad-input suite: one bad page never fails a day (dates out of range, impossible offsets, lone
+surrogates); every bad page is a failed item of its run (URL, reason, WARC offset) and the rest loads."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from bad_pages import date_out_of_range, lone_surrogate_headline, visible_offset
+from ops_support import DAYS, copy_replay, query
+
+from etl.core.config import Settings
+from etl.core.dates import parse_iso, parse_visible_time, plausible
+from etl.dev.replay.server import ReplayServer
+from etl.sources import extract_article
+from etl.steps import pipeline
+
+DAY = "2026-01-02"
+ARTICLES = sorted(DAYS["days"][DAY]["articles"])
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:00-12:00", "0001-01-01T00:00:00+05:00",
+                                  "2025-01-01T10:00:00+25:00"])
+def test_iso_dates_outside_utc_are_none(text: str) -> None:
+    assert parse_iso(text) is None
+
+
+def test_visible_time_with_an_impossible_offset_is_none() -> None:
+    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +99") is None
+    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +14") is not None
+
+
+def test_the_date_window_is_one_rule() -> None:
+    fetched = datetime(2026, 1, 2, tzinfo=UTC)
+    assert plausible(datetime(2026, 1, 2, 20, tzinfo=UTC), fetched)
+    assert not plausible(datetime(2026, 1, 4, tzinfo=UTC), fetched)
+    assert not plausible(datetime(1989, 12, 31, tzinfo=UTC), fetched)
+    assert not plausible(datetime(2099, 1, 1, tzinfo=UTC))  # no fetch time: now
+
+
+def test_extract_without_a_fetch_time_rejects_a_2099_date() -> None:
+    """`newsarchive extract` (no fetch time) applies the pipeline's window: a 2099 date is not a date."""
+    html = (Path(__file__).resolve().parents[1] / "fixtures" / "replay" / "kaz.inform.kz" / "news"
+            / ARTICLES[0].split("/news/", 1)[1].strip("/") / "index.html").read_text(encoding="utf-8")
+    html = html.replace("2026-01-02T", "2099-01-02T")
+    article = extract_article("kazinform", ARTICLES[0], html)
+    assert article.published_at is None or article.published_at.year == 2026
+
+
+@pytest.fixture
+def bad_root(tmp_path: Path) -> Path:
+    root = copy_replay(tmp_path)
+    date_out_of_range(root, ARTICLES[0], "9999-12-31T23:59:00-12:00")
+    date_out_of_range(root, ARTICLES[1], "0001-01-01T00:00:00+05:00")
+    visible_offset(root, ARTICLES[2], "GMT +99")
+    lone_surrogate_headline(root, ARTICLES[3])
+    return root
+
+
+@pytest.fixture
+def wired_bad(settings: Settings, bad_root: Path) -> Iterator[Settings]:
+    with ReplayServer(bad_root) as replay:
+        yield dataclasses.replace(settings, host_overrides=MappingProxyType({"kaz.inform.kz": replay.base_url}))
+
+
+@pytest.mark.integration
+def test_bad_dates_and_surrogates_do_not_fail_the_day(wired_bad: Settings) -> None:
+    result = pipeline.ingest_day(wired_bad, "kazinform", date.fromisoformat(DAY))
+    assert result["status"] == "loaded"
+    loaded = dict(query(wired_bad, "SELECT canonical_url, published_at FROM articles"))
+    assert set(loaded) == set(ARTICLES)
+    for url in ARTICLES[:2]:  # the machine dates are out of range: the visible time is the next step
+        assert loaded[url].year == 2026, url
+    assert loaded[ARTICLES[2]] is None  # no date in range: none stored rather than a wrong one
+    title = query(wired_bad, "SELECT title FROM articles WHERE canonical_url = %s", (ARTICLES[3],))[0][0]
+    assert title == "Broken \ufffd headline"
+
+
+def _staged_row(run_id: int, article_id: str, body: str) -> dict[str, object]:
+    import hashlib
+
+    url = f"https://kaz.inform.kz/news/x-{article_id}/"
+    return {"source": "kazinform", "article_id": article_id, "url": url, "canonical_url": url, "language": "kk",
+            "title": f"Тақырып {article_id}", "published_at": "2026-01-02T07:50:00+00:00", "body": body,
+            "tags": [], "content_hash": hashlib.sha256(body.encode()).hexdigest(), "warc_key": "k.warc.gz",
+            "warc_offset": int(article_id, 16), "warc_record_id": f"<urn:uuid:{article_id}>",
+            "extractor_version": "test-1", "extraction": {"body": "selectors"},
+            "fetched_at": "2026-01-02T08:00:00+00:00", "crawl_run_id": run_id}
+
+
+@pytest.mark.integration
+def test_a_row_the_database_rejects_is_a_failed_item_and_the_rest_loads(settings: Settings) -> None:
+    from etl.read.query import run_query
+    from etl.store import runs
+    from etl.store.load import load_rows
+
+    url = settings.require_database_url()
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    run = runs.create_run(url, "kazinform", date(2026, 1, 2), start, start + timedelta(days=1), refetch=False,
+                          trigger="test")
+    runs.record_archive(url, run.id, "k.warc.gz", "k.manifest.json", "0" * 64, 10, 5, 5)
+    rows = [_staged_row(run.id, f"{n:06x}", f"Мәтін {n}") for n in range(1, 6)]
+    rows[2]["body"] = "NUL \x00 inside"  # PostgreSQL text cannot hold it
+    result = load_rows(url, rows, run_id=run.id)
+    assert result.new == 4 and [f.url for f in result.rejected] == [rows[2]["url"]]
+    assert query(settings, "SELECT count(*) FROM articles") == [(4,)]
+    assert query(settings, "SELECT status, extract_errors, counts->>'failed_items' FROM crawl_runs") == [
+        ("stored", 1, "1")]
+    # The reader role sees the failed items (step, URL, WARC offset, reason).
+    seen = run_query(url, "SELECT step, url, warc_offset, reason FROM run_failures")
+    assert [row[:3] for row in seen.rows] == [("load", rows[2]["url"], 3)]
+    assert "0x00" in seen.rows[0][3] or "NUL" in seen.rows[0][3].upper()
+    # Loading again replaces the failed items, it does not add to them.
+    load_rows(url, rows, run_id=run.id)
+    assert query(settings, "SELECT count(*) FROM run_failures") == [(1,)]
