@@ -117,3 +117,23 @@ def test_a_row_the_database_rejects_is_a_failed_item_and_the_rest_loads(settings
     # Loading again replaces the failed items, it does not add to them.
     load_rows(url, rows, run_id=run.id)
     assert query(settings, "SELECT count(*) FROM run_failures") == [(1,)]
+
+
+@pytest.mark.integration
+def test_a_multi_megabyte_article_loads_with_the_rest_and_keeps_its_whole_body(settings: Settings) -> None:
+    """A body of 3 MB of unique words overflows a tsvector: only the search vector is cut, the body is whole."""
+    from etl.store import runs
+    from etl.store.load import load_rows
+
+    url = settings.require_database_url()
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    run = runs.create_run(url, "kazinform", date(2026, 1, 2), start, start + timedelta(days=1), refetch=False,
+                          trigger="test")
+    runs.record_archive(url, run.id, "k.warc.gz", "k.manifest.json", "0" * 64, 10, 5, 5)
+    huge = " ".join(f"сөз{n:07d}" for n in range(300_000))  # 3.3 M characters, every word unique
+    rows = [_staged_row(run.id, f"{n:06x}", f"Мәтін {n}") for n in range(1, 4)] + [
+        _staged_row(run.id, "0000ff", huge)]
+    result = load_rows(url, rows, run_id=run.id)
+    assert result.new == 4 and not result.rejected
+    assert query(settings, "SELECT length(body) FROM articles WHERE article_id = '0000ff'") == [(len(huge),)]
+    assert query(settings, "SELECT count(*) FROM articles WHERE search_vector @@ 'сөз0000001'::tsquery") == [(1,)]
