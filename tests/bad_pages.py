@@ -6,8 +6,9 @@ and rewrites that page in place, the way a broken or hostile site would serve it
 
 from __future__ import annotations
 
-import gzip
 import re
+import struct
+import zlib
 from pathlib import Path
 
 HOST = "kaz.inform.kz"
@@ -48,12 +49,30 @@ def lone_surrogate_headline(root: Path, url: str) -> None:
     _edit(root, url, "</head>", script)
 
 
+def gzip_bomb_bytes(prefix: bytes, size: int, chunk_size: int = 1 << 20) -> bytes:
+    """A valid gzip stream of `prefix` followed by 'a's, about `size` bytes once decoded, built in about a second.
+
+    After a full flush the compressor's state is reset, so every later identical chunk compresses to the same
+    block: the block is repeated instead of compressing gigabytes.
+    """
+    chunk = b"a" * chunk_size
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.flush(zlib.Z_FINISH)
+    count = max(0, size - len(prefix)) // chunk_size
+    crc = zlib.crc32(prefix)
+    for _ in range(count):
+        crc = zlib.crc32(chunk, crc)
+    total = len(prefix) + count * chunk_size
+    return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + head + block * count + tail
+            + struct.pack("<II", crc & 0xFFFFFFFF, total & 0xFFFFFFFF))
+
+
 def gzip_bomb(root: Path, url: str, size: int) -> None:
-    """The page served gzip-encoded and expanding to `size` bytes (`index.html.gz` is sent as is)."""
-    path = page_path(root, url)
-    html = path.read_bytes()
-    with gzip.open(path.with_name("index.html.gz"), "wb", compresslevel=9) as out:
-        out.write(html)
-        chunk = b"<p>" + b"a" * (1024 * 1024 - 7) + b"</p>\n"
-        for _ in range(max(0, size - len(html)) // len(chunk)):
-            out.write(chunk)
+    """The article served as a pre-gzipped page expanding to about `size` bytes (the page, then 'a's)."""
+    path = url.split(HOST, 1)[1]
+    name = f"_bomb-{path.strip('/').replace('/', '-')}.html.gz"
+    (root / HOST / name).write_bytes(gzip_bomb_bytes(page_path(root, url).read_bytes(), size))
+    with (root / HOST / "_rules").open("a", encoding="utf-8") as rules:
+        rules.write(f"{path} 200 body={name} Content-Encoding=gzip Content-Type=text/html;charset=utf-8\n")

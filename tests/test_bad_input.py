@@ -4,13 +4,14 @@ surrogates); every bad page is a failed item of its run (URL, reason, WARC offse
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from bad_pages import date_out_of_range, lone_surrogate_headline, visible_offset
+from bad_pages import date_out_of_range, gzip_bomb, gzip_bomb_bytes, lone_surrogate_headline, visible_offset
 from ops_support import DAYS, copy_replay, query
 
 from etl.core.config import Settings
@@ -51,6 +52,12 @@ def test_extract_without_a_fetch_time_rejects_a_2099_date() -> None:
     assert article.published_at is None or article.published_at.year == 2026
 
 
+def wire(settings: Settings, replay: ReplayServer, **changes: object) -> Settings:
+    """`settings` sending kaz.inform.kz to `replay`."""
+    return dataclasses.replace(settings, host_overrides=MappingProxyType({"kaz.inform.kz": replay.base_url}),
+                               **changes)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def bad_root(tmp_path: Path) -> Path:
     root = copy_replay(tmp_path)
@@ -64,7 +71,7 @@ def bad_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def wired_bad(settings: Settings, bad_root: Path) -> Iterator[Settings]:
     with ReplayServer(bad_root) as replay:
-        yield dataclasses.replace(settings, host_overrides=MappingProxyType({"kaz.inform.kz": replay.base_url}))
+        yield wire(settings, replay)
 
 
 @pytest.mark.integration
@@ -137,3 +144,57 @@ def test_a_multi_megabyte_article_loads_with_the_rest_and_keeps_its_whole_body(s
     assert result.new == 4 and not result.rejected
     assert query(settings, "SELECT length(body) FROM articles WHERE article_id = '0000ff'") == [(len(huge),)]
     assert query(settings, "SELECT count(*) FROM articles WHERE search_vector @@ 'сөз0000001'::tsquery") == [(1,)]
+
+
+def test_decoded_size_is_measured_in_bounded_steps() -> None:
+    from scrapers.size import decoded_size_over
+
+    bomb = gzip_bomb_bytes(b"<html>", 1536 << 20)  # 1.5 GiB once decoded, 1.5 MB on the wire
+    assert len(bomb) < 2 << 20
+    assert decoded_size_over(bomb, [b"gzip"], 20 << 20)
+    assert not decoded_size_over(bomb, [b"gzip"], 2 << 30)
+    small = zlib.compress(b"<p>x</p>" * 1000)
+    assert not decoded_size_over(small, [b"deflate"], 1 << 20) and decoded_size_over(small, [b"deflate"], 100)
+    assert not decoded_size_over(b"not gzip", [b"gzip"], 1)  # left to Scrapy
+
+
+def test_crawl_settings_carry_the_page_limit(settings: Settings) -> None:
+    from etl.sources import get_source
+    from scrapers.settings import crawl_settings
+
+    values = crawl_settings(dataclasses.replace(settings, max_page_bytes=5 << 20), get_source("kazinform"))
+    assert values["DOWNLOAD_MAXSIZE"] == str(5 << 20) and values["DOWNLOAD_WARNSIZE"] == str(5 << 19)
+
+
+@pytest.mark.integration
+def test_a_gzip_bomb_is_too_large_in_the_manifest_and_a_failed_item(settings: Settings, tmp_path: Path) -> None:
+    from etl.store import archive, runs
+
+    root = copy_replay(tmp_path)
+    gzip_bomb(root, ARTICLES[4], 1536 << 20)
+    with ReplayServer(root) as replay:
+        result = pipeline.ingest_day(wire(settings, replay), "kazinform", date.fromisoformat(DAY))
+    assert result["status"] == "loaded"
+    assert {u for (u,) in query(settings, "SELECT canonical_url FROM articles")} == set(ARTICLES) - {ARTICLES[4]}
+    url = settings.require_database_url()
+    (run_id,) = query(settings, "SELECT id FROM crawl_runs")[0]
+    manifest = archive.read_manifest(settings, runs.archive_of(url, run_id)[1])
+    bomb = [r for r in manifest["records"] if r["url"] == ARTICLES[4]]
+    assert [r["outcome"] for r in bomb] == ["too_large"]
+    failed = query(settings, "SELECT step, url, reason FROM run_failures")
+    assert [row[:2] for row in failed] == [("extract", ARTICLES[4])] and "too large" in failed[0][2]
+
+
+@pytest.mark.integration
+def test_extract_reads_an_archived_bomb_with_a_cap(settings: Settings, tmp_path: Path) -> None:
+    """A bomb archived as `ok` (an older crawl, or a higher limit then) is a failed item, not an OOM."""
+    root = copy_replay(tmp_path)
+    gzip_bomb(root, ARTICLES[4], 48 << 20)
+    with ReplayServer(root) as replay:
+        crawl_with = wire(settings, replay, max_page_bytes=64 << 20)
+        run_id = pipeline.crawl(crawl_with, "kazinform", date.fromisoformat(DAY))
+        pipeline.resume(dataclasses.replace(crawl_with, max_page_bytes=4 << 20), run_id)
+    assert query(settings, "SELECT count(*) FROM articles") == [(len(ARTICLES) - 1,)]
+    failed = query(settings, "SELECT step, url, warc_offset IS NOT NULL, reason FROM run_failures")
+    assert [row[:3] for row in failed] == [("extract", ARTICLES[4], True)]
+    assert "payload over 4194304 bytes" in failed[0][3]

@@ -62,6 +62,10 @@ def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]
         if target is None:
             continue
         out.seen.add(record.offset)
+        if record.oversize:
+            out.failures.append(Failure(target.url, f"payload over {settings.max_page_bytes} bytes "
+                                        "(NEWSARCHIVE_MAX_PAGE_BYTES)", warc_key, record.offset))
+            continue
         try:  # one bad page is a failed item, never the whole run's failure
             article = extract_article(target.source, target.url, record.body,
                                       fetched_at=datetime.fromisoformat(record.fetched_at))
@@ -82,6 +86,12 @@ def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]
     return out
 
 
+def _dropped(manifest: dict[str, Any], warc_key: str) -> list[Failure]:
+    """Article responses the crawl dropped as too large (scrapers/size.py): failed items of the run."""
+    return [Failure(r["url"], r.get("error") or "too large", warc_key, r.get("warc_offset"))
+            for r in manifest.get("records", []) if r.get("kind") == "article" and r.get("outcome") == "too_large"]
+
+
 def _article_offsets(manifest: dict[str, Any], source: str, run_id: int) -> dict[int, Wanted]:
     return {
         int(r["warc_offset"]): Wanted(source, r["url"], run_id)
@@ -99,8 +109,10 @@ def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
     if located is None:
         raise PipelineError(f"run {run.run_key} is not archived yet; run the archive step first")
     warc_key, manifest_key, _, _ = located
-    wanted = _article_offsets(archive.read_manifest(settings, manifest_key), run.source, run.id)
+    manifest = archive.read_manifest(settings, manifest_key)
+    wanted = _article_offsets(manifest, run.source, run.id)
     out = extract_rows(settings, warc_key, wanted)
+    out.failures.extend(_dropped(manifest, warc_key))
     if out.failures and not out.rows:
         first = out.failures[0]
         raise PipelineError(
