@@ -76,3 +76,25 @@ def gzip_bomb(root: Path, url: str, size: int) -> None:
     (root / HOST / name).write_bytes(gzip_bomb_bytes(page_path(root, url).read_bytes(), size))
     with (root / HOST / "_rules").open("a", encoding="utf-8") as rules:
         rules.write(f"{path} 200 body={name} Content-Encoding=gzip Content-Type=text/html;charset=utf-8\n")
+
+
+def served_as(root: Path, url: str, body: bytes, content_type: str) -> None:
+    """The article served as `body` with the HTTP header `Content-Type: content_type` (no spaces)."""
+    path = url.split(HOST, 1)[1]
+    name = f"_served-{path.strip('/').replace('/', '-')}.html"
+    (root / HOST / name).write_bytes(body)
+    with (root / HOST / "_rules").open("a", encoding="utf-8") as rules:
+        rules.write(f"{path} 200 body={name} Content-Type={content_type}\n")
+
+
+def charset_in_header_only(root: Path, url: str) -> None:
+    """The page in windows-1251 (Kazakh letters as character references), said only by the HTTP header."""
+    html = page_path(root, url).read_text(encoding="utf-8").replace('<meta charset="utf-8">', "")
+    served_as(root, url, html.encode("cp1251", errors="xmlcharrefreplace"), "text/html;charset=windows-1251")
+
+
+def wrong_meta_charset(root: Path, url: str) -> None:
+    """A UTF-8 page (so says the HTTP header) whose `<meta charset>` wrongly says windows-1251."""
+    html = page_path(root, url).read_text(encoding="utf-8").replace('<meta charset="utf-8">',
+                                                                     '<meta charset="windows-1251">')
+    served_as(root, url, html.encode("utf-8"), "text/html;charset=utf-8")

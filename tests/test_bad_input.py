@@ -11,7 +11,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from bad_pages import date_out_of_range, gzip_bomb, gzip_bomb_bytes, lone_surrogate_headline, visible_offset
+from bad_pages import (
+    charset_in_header_only,
+    date_out_of_range,
+    gzip_bomb,
+    gzip_bomb_bytes,
+    lone_surrogate_headline,
+    page_path,
+    visible_offset,
+    wrong_meta_charset,
+)
 from ops_support import DAYS, copy_replay, query
 
 from etl.core.config import Settings
@@ -198,3 +207,46 @@ def test_extract_reads_an_archived_bomb_with_a_cap(settings: Settings, tmp_path:
     failed = query(settings, "SELECT step, url, warc_offset IS NOT NULL, reason FROM run_failures")
     assert [row[:3] for row in failed] == [("extract", ARTICLES[4], True)]
     assert "payload over 4194304 bytes" in failed[0][3]
+
+
+@pytest.mark.parametrize(("raw", "content_type", "expected"), [
+    ("Қазақ".encode(), "text/html; charset=UTF-8", "utf-8"),
+    ('<meta charset="utf-8">Привет'.encode("cp1251"), "text/html; charset=windows-1251", "cp1251"),
+    (b"\xef\xbb\xbf<meta charset=windows-1251>", None, "utf-8"),  # BOM before meta
+    ('<meta charset="windows-1251">Привет'.encode("cp1251"), "text/html", "cp1251"),  # no charset in header
+    ("Привет, мир! Это страница без объявленной кодировки.".encode("cp1251"), None, "cp1251"),  # detection
+    ("Сәлем".encode(), None, "utf-8"),
+])
+def test_charset_order_header_bom_meta_detection(raw: bytes, content_type: str | None, expected: str) -> None:
+    from etl.extract.meta import page_charset
+
+    assert page_charset(raw, content_type)[0] == expected
+
+
+def _expected(url: str) -> tuple[str, str]:
+    from etl.dev.replay.server import DEFAULT_ROOT
+
+    article = extract_article("kazinform", url, page_path(DEFAULT_ROOT, url).read_bytes())
+    return article.title, article.body
+
+
+@pytest.mark.integration
+def test_http_charset_wins_and_reextract_fixes_stored_rows(settings: Settings, tmp_path: Path) -> None:
+    from etl.steps.reextract import reextract
+
+    root = copy_replay(tmp_path)
+    charset_in_header_only(root, ARTICLES[5])
+    wrong_meta_charset(root, ARTICLES[6])
+    with ReplayServer(root) as replay:
+        pipeline.ingest_day(wire(settings, replay), "kazinform", date.fromisoformat(DAY))
+    for url in ARTICLES[5:7]:
+        assert query(settings, "SELECT title, body FROM articles WHERE canonical_url = %s", (url,)) == [
+            _expected(url)], url
+    # Rows stored by the old decoding (U+FFFD titles, mojibake) are fixed by re-extracting the archived bytes.
+    query(settings, "UPDATE articles SET title = '\ufffd\ufffd\ufffd', body = 'Ð¼Ð¾Ð´Ð¶Ð¸Ð±ÑÐºÐµ' "
+                    "WHERE canonical_url = ANY(%s)", (ARTICLES[5:7],))
+    result = reextract(settings, source="kazinform")
+    assert result.updated == 2 and not result.errors
+    for url in ARTICLES[5:7]:
+        assert query(settings, "SELECT title, body FROM articles WHERE canonical_url = %s", (url,)) == [
+            _expected(url)], url

@@ -120,9 +120,11 @@ class Page:
     fetched_at: datetime | None = None
 
     @classmethod
-    def load(cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None) -> Page:
-        """Decode (bytes: `<meta charset>` else UTF-8) and parse `html`; ExtractionError when it is not HTML."""
-        text = decode_html(html) if isinstance(html, bytes) else html
+    def load(cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None,
+             content_type: str | None = None) -> Page:
+        """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
+        ExtractionError when it is not HTML."""
+        text = decode_html(html, content_type) if isinstance(html, bytes) else html
         try:
             tree = lxml.html.document_fromstring(text)
         except (lxml.etree.ParserError, ValueError) as exc:
@@ -422,9 +424,10 @@ class ParserFamily:
         """CSS selectors any of which (or an `h1`) tells the crawler that a fetched page is an article."""
         return ARTICLE_MARKERS + tuple(version.MARKER.css for version in self.versions if version.MARKER)
 
-    def extract(self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
+    def extract(self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+                content_type: str | None = None) -> Article:
         """Parse one fetched page of `site` into a cleaned `Article`; ExtractionError when it is not an article."""
-        page = Page.load(site, url, html, fetched_at=fetched_at)
+        page = Page.load(site, url, html, fetched_at=fetched_at, content_type=content_type)
         article = self.pick(page)(page).parse()
         logger.debug("extracted %s with %s (%s)", url, article.extractor_version, article.methods)
         return article

@@ -81,9 +81,11 @@ def enabled_sources() -> list[Source]:
     return [source for source in all_sources() if source.enabled]
 
 
-def extract_article(source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
-    """Parse one fetched page of the source called `source` (ExtractionError when it is not an article)."""
-    return get_source(source).extract(url, html, fetched_at=fetched_at)
+def extract_article(source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+                    content_type: str | None = None) -> Article:
+    """Parse one fetched page of the source called `source` (ExtractionError when it is not an article);
+    `content_type` is the response's HTTP Content-Type, whose charset decodes bytes first."""
+    return get_source(source).extract(url, html, fetched_at=fetched_at, content_type=content_type)
 
 
 _PACKAGE = __name__.rsplit(".", 1)[0]

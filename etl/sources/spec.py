@@ -181,6 +181,7 @@ class Source:
         """The canonical form of an article URL of this source, or None."""
         return self.urls.canonical(url)
 
-    def extract(self, url: str, html: str | bytes, *, fetched_at: datetime | None = None) -> Article:
+    def extract(self, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+                content_type: str | None = None) -> Article:
         """Parse one fetched page of this source into an `Article` (ExtractionError when it is not one)."""
-        return self.parser.extract(self, url, html, fetched_at=fetched_at)
+        return self.parser.extract(self, url, html, fetched_at=fetched_at, content_type=content_type)

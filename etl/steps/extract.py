@@ -67,7 +67,7 @@ def extract_rows(settings: Settings, warc_key: str, wanted: Mapping[int, Wanted]
                                         "(NEWSARCHIVE_MAX_PAGE_BYTES)", warc_key, record.offset))
             continue
         try:  # one bad page is a failed item, never the whole run's failure
-            article = extract_article(target.source, target.url, record.body,
+            article = extract_article(target.source, target.url, record.body, content_type=record.content_type,
                                       fetched_at=datetime.fromisoformat(record.fetched_at))
             article, quality = assess(article)  # boilerplate lines leave the body (recorded), language, normalized
             row = {
