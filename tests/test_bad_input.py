@@ -250,3 +250,92 @@ def test_http_charset_wins_and_reextract_fixes_stored_rows(settings: Settings, t
     for url in ARTICLES[5:7]:
         assert query(settings, "SELECT title, body FROM articles WHERE canonical_url = %s", (url,)) == [
             _expected(url)], url
+
+
+@pytest.mark.integration
+def test_an_interrupted_multipart_upload_is_aborted(settings: Settings, tmp_path: Path) -> None:
+    """A process killed mid-upload leaves parts behind; the next upload of the key aborts them."""
+    from etl.store import s3
+
+    client, key = s3.client(settings), "raw/source=kazinform/date=2026-01-02/run-x.warc.gz"
+    started = client.create_multipart_upload(Bucket=settings.s3_bucket, Key=key)
+    client.upload_part(Bucket=settings.s3_bucket, Key=key, UploadId=started["UploadId"], PartNumber=1,
+                       Body=b"x" * (5 << 20))
+
+    def open_uploads() -> list[str]:
+        listed = client.list_multipart_uploads(Bucket=settings.s3_bucket, Prefix=key)
+        return [u["UploadId"] for u in listed.get("Uploads", []) if u["Key"] == key]
+
+    assert open_uploads() == [started["UploadId"]]
+    path = tmp_path / "run.warc.gz"
+    path.write_bytes(b"warc bytes")
+    s3.put_file_once(client, settings.s3_bucket, key, path)
+    assert open_uploads() == []
+
+
+def test_html_without_its_end_is_flagged_truncated() -> None:
+    from etl.dev.replay.server import DEFAULT_ROOT
+
+    html = page_path(DEFAULT_ROOT, ARTICLES[0]).read_text(encoding="utf-8")
+    assert "html" not in extract_article("kazinform", ARTICLES[0], html).methods
+    cut = html[: html.index("</body>")]
+    article = extract_article("kazinform", ARTICLES[0], cut)
+    assert article.methods["html"] == "truncated" and article.title
+
+
+@pytest.mark.integration
+def test_a_literal_percent_next_to_a_parameter_is_one_line(settings: Settings) -> None:
+    from etl.core.errors import UserError
+    from etl.read.query import run_query
+
+    with pytest.raises(UserError, match="%%"):
+        run_query(settings.require_database_url(), "SELECT '100%', %(x)s", {"x": "1"})
+    assert run_query(settings.require_database_url(), "SELECT '100%%', %(x)s", {"x": "1"}).rows == [("100%", "1")]
+
+
+@pytest.mark.integration
+def test_export_to_an_unwritable_place_is_one_line(settings: Settings) -> None:
+    from zoneinfo import ZoneInfo
+
+    from etl.core.errors import UserError
+    from etl.read.export import ExportFilter, export
+
+    with pytest.raises(UserError, match="cannot write /proc/version"):
+        export(settings.require_database_url(), "jsonl", Path("/proc/version"), ExportFilter(),
+               ZoneInfo("Asia/Almaty"), force=True)
+
+
+@pytest.mark.integration
+def test_a_failed_crawl_leaves_no_work_folder(settings: Settings) -> None:
+    from etl.core.errors import PipelineError
+
+    with ReplayServer(copy_replay(settings.state_dir.parent)) as replay:
+        with pytest.raises(PipelineError):
+            pipeline.crawl(wire(settings, replay, crawl_timeout=0), "kazinform", date.fromisoformat(DAY))
+    work = settings.state_dir / "work"
+    assert not work.exists() or list(work.iterdir()) == []
+
+
+def test_the_replay_site_refuses_a_host_folder_linked_from_outside(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for the web")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "evil.example").symlink_to(outside, target_is_directory=True)
+    (root / "good.example").mkdir()
+    (root / "good.example" / "page.txt").write_text("served")
+    with ReplayServer(root) as replay:
+        def get(host: str, path: str) -> int:
+            request = urllib.request.Request(replay.base_url + path, headers={"Host": host})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert get("good.example", "/page.txt") == 200
+        assert get("evil.example", "/secret.txt") == 404

@@ -23,6 +23,8 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
 
 `article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
+A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
+`methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
 Reads no settings.
 """
 
@@ -60,6 +62,10 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
+
+TRUNCATED = "truncated"
+_HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
+_TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
 #: Besides an `h1`, elements any of which makes a fetched page an article (with the versions' markers).
 ARTICLE_MARKERS = (
@@ -118,6 +124,7 @@ class Page:
     jsonld: JsonLdArticle
     meta: MetaTags
     fetched_at: datetime | None = None
+    truncated: bool = False  # the HTML does not end with `</html>`
 
     @classmethod
     def load(cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None,
@@ -131,7 +138,8 @@ class Page:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched)
+        truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, truncated)
 
 
 class FieldChain:
@@ -357,6 +365,9 @@ class SiteParser:
             raise ExtractionError(f"{page.url}: not an article, no {' and no '.join(missing)}")
         if chain.methods["body"] == GENERIC:
             logger.warning("body of %s came from the generic extractor (%s): layout change?", page.url, self.VERSION)
+        if page.truncated:
+            chain.methods["html"] = TRUNCATED
+            logger.warning("%s: the HTML ends without </html> (truncated?)", page.url)
         published = chain.first(
             "published_at",
             (JSONLD, lambda: self.iso_stamp(jsonld.date_published)),

@@ -100,6 +100,8 @@ def run_query(database_url: str, sql: str, params: Mapping[str, Any] | None = No
                 raise UserError(f"{_first_line(exc)} (queries run as the read-only role {READER_ROLE})") from None
             except psycopg2.Error as exc:
                 raise UserError(f"query failed: {_first_line(exc)}") from None
+            except (TypeError, ValueError, KeyError, IndexError) as exc:  # psycopg2 filling in %(name)s
+                raise UserError(f"query failed: {_first_line(exc)} (with --param, write a literal % as %%)") from None
             if cur.description is None:
                 return QueryResult((), [])
             columns = tuple(col.name for col in cur.description)

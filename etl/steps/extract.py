@@ -126,6 +126,7 @@ def extract_run(settings: Settings, run_id: int) -> dict[str, Any]:
     counts = {
         "extracted": len(out.rows), "extract_failures": [f.url for f in out.failures],
         "fallback_used": sum(1 for r in out.rows if r["extraction"].get("body") == "generic"),
+        "truncated_html": sum(1 for r in out.rows if r["extraction"].get("html") == "truncated"),
         "staged_key": key, "missing_responses": len(wanted) - len(out.seen),
     }
     runs.update_run(database_url, run.id, counts=counts)
