@@ -98,3 +98,16 @@ def wrong_meta_charset(root: Path, url: str) -> None:
     html = page_path(root, url).read_text(encoding="utf-8").replace('<meta charset="utf-8">',
                                                                      '<meta charset="windows-1251">')
     served_as(root, url, html.encode("utf-8"), "text/html;charset=utf-8")
+
+
+def huge_body(root: Path, url: str, words: int) -> None:
+    """A paragraph of `words` unique words (several MB) added to the article body."""
+    paragraph = "<p>" + " ".join(f"сөз{n:07d}" for n in range(words)) + "</p>"
+    _edit(root, url, '<div class="article__content">', '<div class="article__content">' + paragraph)
+
+
+def truncated(root: Path, url: str) -> None:
+    """The page cut off before `</body></html>` (the transfer ended early; the article itself is there)."""
+    path = page_path(root, url)
+    html = path.read_text(encoding="utf-8")
+    path.write_text(html[: html.index("</body>")], encoding="utf-8")

@@ -4,6 +4,7 @@ surrogates); every bad page is a failed item of its run (URL, reason, WARC offse
 from __future__ import annotations
 
 import dataclasses
+import resource
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -339,3 +340,52 @@ def test_the_replay_site_refuses_a_host_folder_linked_from_outside(tmp_path: Pat
 
         assert get("good.example", "/page.txt") == 200
         assert get("evil.example", "/secret.txt") == 404
+
+
+@pytest.mark.integration
+def test_a_day_of_every_bad_page_loads_the_good_ones_and_stays_small(settings: Settings, tmp_path: Path) -> None:
+    """Acceptance: one replay day, every bad page at once, `newsarchive ingest` in a child process: the good
+    articles load, each bad one is recorded by reason, and the process tree peaks under 500 MB."""
+    import os
+    import subprocess
+    import sys
+
+    from bad_pages import huge_body, truncated
+    from ops_support import REPO
+
+    from etl.dev.local import replay_overrides
+
+    root = copy_replay(tmp_path)
+    date_out_of_range(root, ARTICLES[0], "9999-12-31T23:59:00-12:00")
+    date_out_of_range(root, ARTICLES[1], "0001-01-01T00:00:00+05:00")
+    visible_offset(root, ARTICLES[2], "GMT +99")
+    lone_surrogate_headline(root, ARTICLES[3])
+    gzip_bomb(root, ARTICLES[4], 1536 << 20)
+    charset_in_header_only(root, ARTICLES[5])
+    wrong_meta_charset(root, ARTICLES[6])
+    huge_body(root, ARTICLES[7], 300_000)
+    truncated(root, ARTICLES[8])
+    with ReplayServer(root) as replay:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": settings.require_database_url(),
+               "S3_ENDPOINT_URL": settings.s3_endpoint_url or "", "S3_BUCKET": settings.s3_bucket,
+               "AWS_ACCESS_KEY_ID": settings.aws_access_key_id,
+               "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key,
+               "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+               "NEWSARCHIVE_BACKOFF": "0", "NEWSARCHIVE_BLOCK_BACKOFF": "0",
+               "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay.base_url)}
+        child = subprocess.Popen([sys.executable, "-m", "etl.cli.main", "ingest", "--source", "kazinform",
+                                  "--date", DAY], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = child.communicate(timeout=600)  # waits for the child, keeping its rusage for wait4
+    assert child.returncode == 0, err.decode()[-3000:]
+    assert b"Traceback" not in err
+    loaded = {u for (u,) in query(settings, "SELECT canonical_url FROM articles")}
+    assert loaded == set(ARTICLES) - {ARTICLES[4]}
+    failed = query(settings, "SELECT step, url, reason FROM run_failures")
+    assert [row[:2] for row in failed] == [("extract", ARTICLES[4])] and "too large" in failed[0][2]
+    counts = query(settings, "SELECT extract_errors, counts->>'truncated_html', status FROM crawl_runs")
+    assert counts == [(1, "1", "loaded")]
+    for url in ARTICLES[5:7]:
+        assert query(settings, "SELECT title FROM articles WHERE canonical_url = %s", (url,))[0][0] == \
+            _expected(url)[0]
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child (or its children)
+    assert peak_kib < 500 * 1024, f"peak RSS {peak_kib // 1024} MB"
