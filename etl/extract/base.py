@@ -47,7 +47,7 @@ from etl.core.dates import parse_iso, plausible, to_utc
 from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic
-from etl.extract.jsonld import JsonLdArticle, find_article
+from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
 from etl.extract.meta import MetaTags, decode_html, read_meta
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -64,6 +64,9 @@ CHALLENGE_XPATH = lxml.etree.XPath(
 )
 
 TRUNCATED = "truncated"
+#: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
+#: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
@@ -132,6 +135,7 @@ class Page:
         """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
         ExtractionError when it is not HTML."""
         text = decode_html(html, content_type) if isinstance(html, bytes) else html
+        text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
             tree = lxml.html.document_fromstring(text)
         except (lxml.etree.ParserError, ValueError) as exc:
