@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 from bad_pages import (
@@ -109,17 +110,24 @@ def _staged_row(run_id: int, article_id: str, body: str) -> dict[str, object]:
             "fetched_at": "2026-01-02T08:00:00+00:00", "crawl_run_id": run_id}
 
 
-@pytest.mark.integration
-def test_a_row_the_database_rejects_is_a_failed_item_and_the_rest_loads(settings: Settings) -> None:
-    from etl.read.query import run_query
+def _archived_run(url: str) -> Any:
+    """A crawl run of DAY with a recorded archive `k.warc.gz`, which the staged rows point at."""
     from etl.store import runs
-    from etl.store.load import load_rows
 
-    url = settings.require_database_url()
     start = datetime(2026, 1, 2, tzinfo=UTC)
     run = runs.create_run(url, "kazinform", date(2026, 1, 2), start, start + timedelta(days=1), refetch=False,
                           trigger="test")
     runs.record_archive(url, run.id, "k.warc.gz", "k.manifest.json", "0" * 64, 10, 5, 5)
+    return run
+
+
+@pytest.mark.integration
+def test_a_row_the_database_rejects_is_a_failed_item_and_the_rest_loads(settings: Settings) -> None:
+    from etl.read.query import run_query
+    from etl.store.load import load_rows
+
+    url = settings.require_database_url()
+    run = _archived_run(url)
     rows = [_staged_row(run.id, f"{n:06x}", f"Мәтін {n}") for n in range(1, 6)]
     rows[2]["body"] = "NUL \x00 inside"  # PostgreSQL text cannot hold it
     result = load_rows(url, rows, run_id=run.id)
@@ -139,14 +147,10 @@ def test_a_row_the_database_rejects_is_a_failed_item_and_the_rest_loads(settings
 @pytest.mark.integration
 def test_a_multi_megabyte_article_loads_with_the_rest_and_keeps_its_whole_body(settings: Settings) -> None:
     """A body of 3 MB of unique words overflows a tsvector: only the search vector is cut, the body is whole."""
-    from etl.store import runs
     from etl.store.load import load_rows
 
     url = settings.require_database_url()
-    start = datetime(2026, 1, 2, tzinfo=UTC)
-    run = runs.create_run(url, "kazinform", date(2026, 1, 2), start, start + timedelta(days=1), refetch=False,
-                          trigger="test")
-    runs.record_archive(url, run.id, "k.warc.gz", "k.manifest.json", "0" * 64, 10, 5, 5)
+    run = _archived_run(url)
     huge = " ".join(f"сөз{n:07d}" for n in range(300_000))  # 3.3 M characters, every word unique
     rows = [_staged_row(run.id, f"{n:06x}", f"Мәтін {n}") for n in range(1, 4)] + [
         _staged_row(run.id, "0000ff", huge)]
