@@ -3,7 +3,8 @@ configurable ones from the one `etl.core.config.Settings` object (the crawl runn
 
 Reads no environment. Settings fields used by `crawl_settings`: user_agent, download_delay (None = the
 source's own delay), autothrottle (None = on when that delay is above 0), host_overrides, timezone,
-retry_after_max, backoff, block_backoff, max_consecutive_blocked.
+retry_after_max, backoff, block_backoff, max_consecutive_blocked, max_page_bytes (DOWNLOAD_MAXSIZE, the largest
+page kept, also once decoded: scrapers/size.py; DOWNLOAD_WARNSIZE, half of it).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     # the challenge detector sees decoded bodies, and the back-off runs just before RetryMiddleware (550).
     "scrapers.middlewares.BackoffMiddleware": 555,
     "scrapers.middlewares.ChallengeMiddleware": 560,
+    # After the WARC writer, before HttpCompressionMiddleware (590): a gzip bomb is marked, never decoded.
+    "scrapers.size.PageSizeMiddleware": 900,
     "scrapers.warc.WarcWriterMiddleware": 950,
 }
 
@@ -77,5 +80,7 @@ def crawl_settings(settings: Settings, source: Source) -> dict[str, str]:
         "NEWSARCHIVE_BACKOFF": settings.backoff,
         "NEWSARCHIVE_BLOCK_BACKOFF": settings.block_backoff,
         "NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED": settings.max_consecutive_blocked,
+        "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": settings.max_page_bytes // 2,
     }
     return {name: str(value) for name, value in values.items()}

@@ -4,10 +4,9 @@ Reads: DATABASE_URL, S3_ENDPOINT_URL, S3_BUCKET, S3_REGION, AWS_ACCESS_KEY_ID, A
 NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_USER_AGENT,
 NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_AIRFLOW_PORT,
 NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
-NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF,
-NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED, NEWSARCHIVE_CRAWL_POOL,
-NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES, NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES,
-NEWSARCHIVE_ENV_FILE.
+NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED,
+NEWSARCHIVE_MAX_PAGE_BYTES, NEWSARCHIVE_CRAWL_POOL, NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES,
+NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
 This is the only module that reads the environment.
 """
 
@@ -63,6 +62,8 @@ class Settings:
     backoff: float = 5.0
     block_backoff: float = 60.0
     max_consecutive_blocked: int = 10
+    #: The largest page (decoded bytes) the crawl keeps and extract reads; a larger one is a failed item.
+    max_page_bytes: int = 20 * 1024 * 1024
     #: The Airflow pool every crawl task takes a slot of, and its size (created by the deployment).
     crawl_pool: str = "news_sites"
     crawl_pool_slots: int = 2
@@ -234,6 +235,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         backoff=_float(env, "NEWSARCHIVE_BACKOFF", 5.0),
         block_backoff=_float(env, "NEWSARCHIVE_BLOCK_BACKOFF", 60.0),
         max_consecutive_blocked=_int(env, "NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED", 10, 0, 100000),
+        max_page_bytes=_int(env, "NEWSARCHIVE_MAX_PAGE_BYTES", 20 * 1024 * 1024, 65536, 1024 ** 3),
         crawl_pool=env.get("NEWSARCHIVE_CRAWL_POOL", "").strip() or "news_sites",
         crawl_pool_slots=_int(env, "NEWSARCHIVE_CRAWL_POOL_SLOTS", 2, 1, 1000),
         task_retries=_int(env, "NEWSARCHIVE_TASK_RETRIES", 3, 0, 20),

@@ -1,8 +1,10 @@
 """Date helpers shared by the parsers: ISO strings, visible page times and month names. Reads no settings.
 
-Every parser returns an aware UTC datetime. An offset printed with the date wins; a date without one is
-read in the source's local zone (Asia/Almaty by default) through zoneinfo, which knows that Almaty moved
-from UTC+6 to UTC+5 on 2024-03-01.
+Every parser returns an aware UTC datetime, or None for text that is not a date or a date that cannot be
+stored (a year-1 or year-9999 time whose offset pushes it out of range, an offset of 24 hours or more). An
+offset printed with the date wins; a date without one is read in the source's local zone (Asia/Almaty by
+default) through zoneinfo, which knows that Almaty moved from UTC+6 to UTC+5 on 2024-03-01. `plausible` is
+the one date window of the project: not before EARLIEST, not after the fetch time (default: now) plus SKEW.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from zoneinfo import ZoneInfo
 logger = logging.getLogger(__name__)
 
 ALMATY = ZoneInfo("Asia/Almaty")
+#: The plausible window of a publication date: none of the sources published before 1990, and a page cannot
+#: be published after it was fetched (SKEW allows for clocks and time zones).
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+SKEW = timedelta(days=1)
+MAX_OFFSET = timedelta(hours=14)  # the widest real UTC offset
 
 # Kazakh month stems: the nominative, which every inflected form starts with ("қарашадағы", "мамырда").
 _KAZAKH_STEMS = (
@@ -57,10 +64,31 @@ VISIBLE_TIME_RE = re.compile(
 
 
 def to_utc(moment: datetime, tz: tzinfo = ALMATY) -> datetime:
-    """Return `moment` in UTC; a naive `moment` is read as wall-clock time in `tz`."""
+    """Return `moment` in UTC; a naive `moment` is read as wall-clock time in `tz`.
+
+    OverflowError when the UTC time is outside datetime's range (year 1 or 9999 with an offset).
+    """
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)
+
+
+def safe_utc(moment: datetime, tz: tzinfo = ALMATY) -> datetime | None:
+    """`to_utc`, or None when the moment cannot be represented in UTC or its offset is not a real one."""
+    try:
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_OFFSET:
+            raise ValueError(f"offset {offset} is not a real UTC offset")
+        return to_utc(moment, tz)
+    except (OverflowError, ValueError) as exc:
+        logger.debug("date %r not representable in UTC: %s", moment, exc)
+        return None
+
+
+def plausible(moment: datetime, fetched_at: datetime | None = None) -> bool:
+    """True when the aware `moment` lies in [EARLIEST, fetch time (default: now) + SKEW]."""
+    latest = (fetched_at or datetime.now(UTC)) + SKEW
+    return EARLIEST <= moment <= latest
 
 
 def local_date(moment: datetime, tz: tzinfo = ALMATY) -> date:
@@ -78,7 +106,7 @@ def parse_iso(text: str, tz: tzinfo = ALMATY) -> datetime | None:
     except ValueError:
         logger.debug("not an ISO date-time: %r", text)
         return None
-    return to_utc(moment, tz)
+    return safe_utc(moment, tz)
 
 
 def month_number(word: str) -> int | None:
@@ -109,13 +137,16 @@ def parse_visible_time(text: str, tz: tzinfo = ALMATY) -> datetime | None:
         hours = int(match.group(7))
         minutes = int(match.group(8) or 0)
         offset = timedelta(hours=hours, minutes=-minutes if hours < 0 else minutes)
+        if abs(offset) > MAX_OFFSET:
+            logger.debug("impossible offset in %r", text)
+            return None
         zone = timezone(offset)
     try:
         moment = datetime(int(year), month, int(day), int(hour), int(minute))
     except ValueError:
         logger.debug("impossible date in %r", text)
         return None
-    return to_utc(moment, zone)
+    return safe_utc(moment, zone)
 
 
 # Listing and page times of Tengrinews and others: "Сегодня, 14:20", "Вчера, 09:05" (also Kazakh "Бүгін",
@@ -135,13 +166,13 @@ def parse_day_time(text: str, reference: date | None = None, tz: tzinfo = ALMATY
                 return None
             moment = datetime(int(match.group(3)), month, int(match.group(1)), int(match.group(4)),
                               int(match.group(5)))
-            return to_utc(moment, tz)
+            return safe_utc(moment, tz)
         match = RELATIVE_TIME_RE.match(value)
         back = RELATIVE_DAYS.get(match.group(1).lower()) if match else None
         if match is None or back is None or reference is None:
             return None
         day = reference - timedelta(days=back)
-        return to_utc(datetime(day.year, day.month, day.day, int(match.group(2)), int(match.group(3))), tz)
-    except ValueError:
+        return safe_utc(datetime(day.year, day.month, day.day, int(match.group(2)), int(match.group(3))), tz)
+    except (ValueError, OverflowError):
         logger.debug("impossible date in %r", text)
         return None

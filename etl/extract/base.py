@@ -15,8 +15,8 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
   or visible time) -> generic (any `<time datetime>`, else a date printed as text near the `h1`, in Kazakh,
   Russian or English formats: `etl.extract.textdates`) -> discovery (the date the feed, sitemap or listing gave
   for the URL, `Page.listed_at`, when the page itself has none). modified_at: jsonld -> meta -> selectors. A
-  date later than `fetched_at` plus one day, or before 1990, is rejected with a warning and the next step is
-  tried.
+  date outside `etl.core.dates.plausible` (before 1990, or later than `fetched_at` - now when not given - plus
+  one day) or not representable in UTC is rejected with a warning and the next step is tried.
 - author: jsonld author (people) -> meta author -> selectors.
 - tags: jsonld keywords -> selectors.
 - image_url: meta og:image -> selectors.
@@ -27,6 +27,8 @@ CSS selectors, URL rules, site defaults) or `generic` (trafilatura). The order p
 `SiteParser.steps` declares every field's chain once: `parse` runs it, `layers` (for `newsarchive probe`)
 runs every step. `article_id` (from the page URL, else the canonical URL) and `dateline_place` (from the first paragraphs) are
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
+A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
+`methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
 Reads no settings.
 """
 
@@ -37,7 +39,7 @@ import re
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import lxml.etree
@@ -45,11 +47,11 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from etl.core.dates import parse_iso, to_utc
+from etl.core.dates import parse_iso, plausible, to_utc
 from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
-from etl.extract.jsonld import JsonLdArticle, find_article
+from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
 from etl.extract.meta import MetaTags, decode_html, read_meta
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
@@ -67,8 +69,13 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
-EARLIEST_YEAR = 1990
-FUTURE_SLACK = timedelta(days=1)
+
+TRUNCATED = "truncated"
+#: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
+#: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
+_TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
 #: Besides an `h1`, elements any of which makes a fetched page an article (with the versions' markers).
 ARTICLE_MARKERS = (
@@ -131,14 +138,17 @@ class Page:
     fetched_at: datetime | None = None
     #: The date discovery (feed, sitemap, listing) gave for the URL, the last step of the published_at chain.
     listed_at: datetime | None = None
+    truncated: bool = False  # the HTML does not end with `</html>`
 
     @classmethod
     def load(
         cls, site: Site, url: str, html: str | bytes, fetched_at: datetime | None = None,
-        listed_at: datetime | None = None,
+        listed_at: datetime | None = None, content_type: str | None = None,
     ) -> Page:
-        """Decode (bytes: `<meta charset>` else UTF-8) and parse `html`; ExtractionError when it is not HTML."""
-        text = decode_html(html) if isinstance(html, bytes) else html
+        """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
+        ExtractionError when it is not HTML."""
+        text = decode_html(html, content_type) if isinstance(html, bytes) else html
+        text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
             tree = lxml.html.document_fromstring(text)
         except (lxml.etree.ParserError, ValueError) as exc:
@@ -146,7 +156,8 @@ class Page:
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed)
+        truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated)
 
 
 class FieldChain:
@@ -349,11 +360,10 @@ class SiteParser:
         return clean_text(self.strip_title(value)) or None
 
     def _plausible(self, stamp: Stamp | None) -> Stamp | None:
-        """`stamp` unless it is before 1990 or after the fetch time (plus a day)."""
+        """`stamp` unless it is outside the plausible window (`etl.core.dates.plausible`)."""
         if stamp is None:
             return None
-        fetched_at = self.page.fetched_at
-        if stamp.moment.year < EARLIEST_YEAR or (fetched_at and stamp.moment > fetched_at + FUTURE_SLACK):
+        if not plausible(stamp.moment, self.page.fetched_at):
             logger.warning("implausible date %r ignored on %s", stamp.raw, self.page.url)
             return None
         return stamp
@@ -445,6 +455,9 @@ class SiteParser:
             raise ExtractionError(f"{page.url}: not an article, no {' and no '.join(missing)}")
         if chain.methods["body"] == GENERIC:
             logger.warning("body of %s came from the generic extractor (%s): layout change?", page.url, self.VERSION)
+        if page.truncated:
+            chain.methods["html"] = TRUNCATED
+            logger.warning("%s: the HTML ends without </html> (truncated?)", page.url)
         published = chain.first("published_at", *steps["published_at"])
         modified = chain.first("modified_at", *steps["modified_at"])
         canonical = chain.first("canonical_url", *steps["canonical_url"])
@@ -491,20 +504,22 @@ class ParserFamily:
 
     def parser(
         self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
-        listed_at: datetime | None = None,
+        listed_at: datetime | None = None, content_type: str | None = None,
     ) -> SiteParser:
         """The parser of the version that fits the page (ExtractionError when it is not HTML)."""
-        page = Page.load(site, url, html, fetched_at=fetched_at, listed_at=listed_at)
+        page = Page.load(site, url, html, fetched_at=fetched_at, listed_at=listed_at, content_type=content_type)
         return self.pick(page)(page)
 
     def extract(
         self, site: Site, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
-        listed_at: datetime | None = None,
+        listed_at: datetime | None = None, content_type: str | None = None,
     ) -> Article:
         """Parse one fetched page of `site` into a cleaned `Article`; ExtractionError when it is not an article.
 
-        `listed_at` is the date discovery gave for the URL, used only when the page shows none.
+        `listed_at` is the date discovery gave for the URL, used only when the page shows none; `content_type` is
+        the response's HTTP Content-Type (its charset comes first).
         """
-        article = self.parser(site, url, html, fetched_at=fetched_at, listed_at=listed_at).parse()
+        article = self.parser(site, url, html, fetched_at=fetched_at, listed_at=listed_at,
+                              content_type=content_type).parse()
         logger.debug("extracted %s with %s (%s)", url, article.extractor_version, article.methods)
         return article

@@ -1,7 +1,8 @@
 """The JSON-LD step of the fallback chain: the page's NewsArticle (or Article) object. Reads no settings.
 
 Only the fields the chain uses are read: headline, datePublished, dateModified, author (people only; an
-Organization named as author is the publisher, not a byline), keywords and articleBody.
+Organization named as author is the publisher, not a byline), keywords and articleBody. JSON escapes can
+spell lone surrogates (`"\\ud800"`), which no UTF-8 text can hold: each becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,12 @@ logger = logging.getLogger(__name__)
 _SCRIPTS = CSSSelector('script[type="application/ld+json" i]', translator="html")
 _ARTICLE_TYPES = ("NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "Article", "BlogPosting")
 _NON_PERSON_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "WebSite"})
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")  # json.loads joins escaped pairs: any left is a lone one
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate code point replaced by U+FFFD."""
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ def _text(value: Any) -> str | None:
     """A cleaned, entity-decoded string, or None for anything that is not a non-empty string."""
     if not isinstance(value, str):
         return None
-    return clean_text(html.unescape(value)) or None
+    return clean_text(html.unescape(without_surrogates(value))) or None
 
 
 def _authors(value: Any) -> tuple[str, ...]:
@@ -92,7 +100,7 @@ def _body(value: Any) -> tuple[str, ...]:
     """articleBody split into paragraphs on line breaks."""
     if not isinstance(value, str):
         return ()
-    return clean_paragraphs(html.unescape(value).splitlines())
+    return clean_paragraphs(html.unescape(without_surrogates(value)).splitlines())
 
 
 def _load(script: str) -> Any:

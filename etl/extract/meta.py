@@ -1,4 +1,8 @@
-"""The meta-tag step of the fallback chain, and decoding of raw page bytes by `<meta charset>`. Reads no settings.
+"""The meta-tag step of the fallback chain, and decoding of raw page bytes. Reads no settings.
+
+Page bytes are decoded by the first of: the charset of the HTTP Content-Type header, a byte-order mark, the
+page's `<meta charset>` (or http-equiv), then detection (strict UTF-8, else charset_normalizer's guess);
+a name that is not a known codec is skipped.
 
 Read: og:title, article:published_time and article:modified_time (as `name` or `property`), author,
 og:image, og:url, `<link rel=canonical>` and `<html lang>`. URLs are made absolute against the page URL.
@@ -22,6 +26,8 @@ logger = logging.getLogger(__name__)
 _META = CSSSelector("meta[content]", translator="html")
 _CANONICAL = CSSSelector('link[rel~="canonical" i][href]', translator="html")
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_HTTP_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _SNIFF_BYTES = 4096
 
 
@@ -39,24 +45,55 @@ class MetaTags:
     lang: str | None = None
 
 
-def declared_charset(raw: bytes) -> str | None:
-    """Return the known codec named by a `<meta charset>` or http-equiv tag near the top of `raw`, or None."""
-    match = _CHARSET_RE.search(raw[:_SNIFF_BYTES])
-    if match is None:
-        return None
-    name = match.group(1).decode("ascii")
+def _codec(name: str) -> str | None:
+    """The canonical name of a known codec, or None."""
     try:
         return codecs.lookup(name).name
     except LookupError:
-        logger.debug("unknown declared charset %r", name)
+        logger.debug("unknown charset %r", name)
         return None
 
 
-def decode_html(raw: bytes) -> str:
-    """Decode page bytes: a UTF-8 BOM wins, then the declared charset, else UTF-8 (bad bytes replaced)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
-    return raw.decode(declared_charset(raw) or "utf-8", errors="replace")
+def declared_charset(raw: bytes) -> str | None:
+    """Return the known codec named by a `<meta charset>` or http-equiv tag near the top of `raw`, or None."""
+    match = _CHARSET_RE.search(raw[:_SNIFF_BYTES])
+    return _codec(match.group(1).decode("ascii")) if match else None
+
+
+def http_charset(content_type: str | None) -> str | None:
+    """Return the known codec named by the charset parameter of an HTTP Content-Type value, or None."""
+    match = _HTTP_CHARSET_RE.search(content_type or "")
+    return _codec(match.group(1)) if match else None
+
+
+def detected_charset(raw: bytes) -> str:
+    """UTF-8 when `raw` is valid UTF-8, else charset_normalizer's best guess (UTF-8 when it has none)."""
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[: 64 * _SNIFF_BYTES]).best()
+    return (_codec(best.encoding) if best is not None else None) or "utf-8"
+
+
+def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """The codec of page bytes (HTTP header, BOM, `<meta charset>`, detection) and the length of a BOM to skip."""
+    bom = next(((len(mark), name) for mark, name in _BOMS if raw.startswith(mark)), None)
+    header = http_charset(content_type)
+    if header is not None:
+        return header, bom[0] if bom and codecs.lookup(bom[1]) == codecs.lookup(header) else 0
+    if bom is not None:
+        return bom[1], bom[0]
+    return declared_charset(raw) or detected_charset(raw), 0
+
+
+def decode_html(raw: bytes, content_type: str | None = None) -> str:
+    """Decode page bytes by `page_charset` (bad bytes replaced)."""
+    charset, skip = page_charset(raw, content_type)
+    return raw[skip:].decode(charset, errors="replace")
 
 
 def _absolute(base_url: str, href: str | None) -> str | None:

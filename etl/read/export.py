@@ -155,7 +155,10 @@ def export(database_url: str, fmt: str, out: Path, flt: ExportFilter, tz: ZoneIn
     """Export the articles `flt` selects to `out` in the format named `fmt` (one of FORMATS)."""
     spec = export_format(fmt)
     check_output(out, spec, force)
-    result = spec.write(iter_rows(database_url, fmt, flt), out, tz, progress)
+    try:
+        result = spec.write(iter_rows(database_url, fmt, flt), out, tz, progress)
+    except OSError as exc:  # a place the user cannot write to (/proc/version, a read-only disk, no space)
+        raise UserError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
     log.debug("exported %d of %d articles to %s (%s), %d skipped", result.written, result.rows, out, fmt,
               result.skipped)
     return result

@@ -138,6 +138,8 @@ def _refusals() -> Iterator[None]:
         raise UserError(f"query stopped: {_first_line(exc)} (NEWSARCHIVE_QUERY_TIMEOUT)") from None
     except psycopg2.Error as exc:
         raise UserError(f"query failed: {_first_line(exc)}") from None
+    except (TypeError, ValueError, KeyError, IndexError) as exc:  # psycopg2 filling in %(name)s
+        raise UserError(f"query failed: {_first_line(exc)} (with --param, write a literal % as %%)") from None
 
 
 def run_query(database_url: str, sql: str, params: Mapping[str, Any] | None = None, *,

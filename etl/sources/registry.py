@@ -82,11 +82,14 @@ def enabled_sources() -> list[Source]:
 
 
 def extract_article(
-    source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None, listed_at: datetime | None = None
+    source: str, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+    listed_at: datetime | None = None, content_type: str | None = None,
 ) -> Article:
     """Parse one fetched page of the source called `source` (ExtractionError when it is not an article);
-    `listed_at`, the date discovery gave for the URL, dates a page that shows none."""
-    return get_source(source).extract(url, html, fetched_at=fetched_at, listed_at=listed_at)
+    `listed_at`, the date discovery gave for the URL, dates a page that shows none; `content_type` is the
+    response's HTTP Content-Type, whose charset decodes bytes first."""
+    return get_source(source).extract(url, html, fetched_at=fetched_at, listed_at=listed_at,
+                                      content_type=content_type)
 
 
 _PACKAGE = __name__.rsplit(".", 1)[0]

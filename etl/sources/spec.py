@@ -208,7 +208,9 @@ class Source:
         return self.urls.canonical(url)
 
     def extract(
-        self, url: str, html: str | bytes, *, fetched_at: datetime | None = None, listed_at: datetime | None = None
+        self, url: str, html: str | bytes, *, fetched_at: datetime | None = None,
+        listed_at: datetime | None = None, content_type: str | None = None,
     ) -> Article:
         """Parse one fetched page of this source into an `Article` (ExtractionError when it is not one)."""
-        return self.parser.extract(self, url, html, fetched_at=fetched_at, listed_at=listed_at)
+        return self.parser.extract(self, url, html, fetched_at=fetched_at, listed_at=listed_at,
+                                   content_type=content_type)

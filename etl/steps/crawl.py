@@ -63,20 +63,21 @@ def crawl_run(settings: Settings, run_id: int) -> dict[str, Any]:
     known = [] if run.refetch else runs.known_article_ids(database_url, source.name)
     work_dir.mkdir(parents=True, exist_ok=True)
     start, end = (moment.astimezone(settings.timezone) for moment in (run.interval_start, run.interval_end))
-    output = run_crawl(source, start, end, work_dir, run.run_key, settings, known_ids=known, refetch=run.refetch)
-    records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
-    cause = nothing_answered(records)
-    if cause is not None:  # not a day without news: the site was never reached (no WARC worth keeping)
+    try:  # the work folder goes either way: a failed crawl is never resumed from it, a new run crawls again
+        output = run_crawl(source, start, end, work_dir, run.run_key, settings, known_ids=known,
+                           refetch=run.refetch)
+        records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
+        cause = nothing_answered(records)
+        if cause is not None:  # not a day without news: the site was never reached (no WARC worth keeping)
+            raise PipelineError(f"nothing fetched: {cause}")
+        uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
+                                      run.partition_date, run.run_key)
+    finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-        raise PipelineError(f"nothing fetched: {cause}")
-    uploaded = archive.upload_run(settings, output.warc_path, output.manifest_path, source.name,
-                                  run.partition_date, run.run_key)
-    records = json.loads(output.manifest_path.read_text(encoding="utf-8")).get("records", [])
     blocked_discovery = sum(1 for r in records if r.get("kind") in DISCOVERY_KINDS and r.get("outcome") == "blocked")
     counts = {**output.counts, "discovery_blocked": blocked_discovery, "warc_key": uploaded.warc_key,
               "manifest_key": uploaded.manifest_key, "warc_sha256": uploaded.sha256, "warc_size": uploaded.size}
     runs.update_run(database_url, run.id, counts=counts)
-    shutil.rmtree(work_dir, ignore_errors=True)
     return {"run_id": run.id, "fetched": output.counts.get("fetched", 0), "warc_key": uploaded.warc_key}
 
 

@@ -68,7 +68,7 @@ def reextract(settings: Settings, source: str | None = None, since: date | None 
     for warc_key, wanted in _targets(url, source, since, until).items():
         result.warcs += 1
         out = extract_rows(settings, warc_key, wanted)  # the extract step's row building
-        result.errors.extend(out.failures)
+        result.errors.extend(f.url for f in out.failures)
         result.parsed += len(out.rows)
         for row in out.rows:
             result.versions[row["extractor_version"]] = result.versions.get(row["extractor_version"], 0) + 1

@@ -1,6 +1,8 @@
 """Raw archive: WARC + manifest keys in S3, write-once upload with verification, recording, reading back.
 
-Reads (through Settings): S3_BUCKET and the S3 connection settings (see etl/store/s3.py), DATABASE_URL.
+Reads (through Settings): S3_BUCKET and the S3 connection settings (see etl/store/s3.py), DATABASE_URL,
+NEWSARCHIVE_MAX_PAGE_BYTES (a response payload is read, decoded and streamed, up to that many bytes: a larger
+one, such as a gzip bomb, is marked `oversize` with no body instead of being held in memory).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def get_staged(settings: Settings, key: str) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class ResponseRecord:
-    """One HTTP response read back from a WARC."""
+    """One HTTP response read back from a WARC (`oversize`: its payload was over the limit, `body` is empty)."""
 
     url: str
     offset: int
@@ -122,10 +124,22 @@ class ResponseRecord:
     status: int
     fetched_at: str
     body: bytes
+    content_type: str | None = None
+    oversize: bool = False
 
 
-def _to_response(record: ArcWarcRecord, body: bytes, offset: int) -> ResponseRecord:
+def _read_payload(record: ArcWarcRecord, limit: int | None) -> tuple[bytes, bool]:
+    """The decoded payload, read in a stream up to `limit` bytes: (body, False), or (b"", True) when larger."""
+    stream = record.content_stream()
+    if limit is None:
+        return stream.read(), False
+    body = stream.read(limit + 1)
+    return (b"", True) if len(body) > limit else (body, False)
+
+
+def _to_response(record: ArcWarcRecord, payload: tuple[bytes, bool], offset: int) -> ResponseRecord:
     status_line = record.http_headers.get_statuscode() if record.http_headers else "0"
+    body, oversize = payload
     return ResponseRecord(
         url=record.rec_headers.get_header("WARC-Target-URI"),
         offset=offset,
@@ -133,6 +147,8 @@ def _to_response(record: ArcWarcRecord, body: bytes, offset: int) -> ResponseRec
         status=int(status_line or 0),
         fetched_at=record.rec_headers.get_header("WARC-Date"),
         body=body,
+        content_type=record.http_headers.get_header("Content-Type") if record.http_headers else None,
+        oversize=oversize,
     )
 
 
@@ -148,8 +164,9 @@ def iter_responses(settings: Settings, key: str) -> Iterator[ResponseRecord]:
         iterator = ArchiveIterator(tmp)
         for record in iterator:
             if record.rec_type == "response":
-                body = record.content_stream().read()  # before get_record_offset(), which skips the payload
-                yield _to_response(record, body, iterator.get_record_offset())
+                # The payload is read before get_record_offset(), which skips what is left of it.
+                payload = _read_payload(record, settings.max_page_bytes)
+                yield _to_response(record, payload, iterator.get_record_offset())
 
 
 def read_response_at(settings: Settings, key: str, offset: int) -> ResponseRecord:
@@ -162,7 +179,7 @@ def read_response_at(settings: Settings, key: str, offset: int) -> ResponseRecor
     try:
         for record in ArchiveIterator(body):
             if record.rec_type == "response":
-                return _to_response(record, record.content_stream().read(), offset)
+                return _to_response(record, _read_payload(record, settings.max_page_bytes), offset)
     finally:
         body.close()
     raise PipelineError(f"no response record at offset {offset} of s3://{settings.s3_bucket}/{key}")

@@ -75,7 +75,10 @@ def index_stream(stream: IO[bytes], warc_key: str) -> Iterator[Capture]:
     for record in iterator:
         if record.rec_type not in ("response", "revisit"):
             continue
-        record.content_stream().read()  # before the offset: warcio skips the rest of the payload otherwise
+        # Read to the record's end before taking its offset and length; the raw (still encoded) payload in
+        # blocks, never decoded: a gzip bomb's record is read at its stored size.
+        while record.raw_stream.read(1 << 16):
+            pass
         headers = record.rec_headers
         http = record.http_headers
         url = headers.get_header("WARC-Target-URI")

@@ -14,7 +14,8 @@ days on both sides makes the verdict of a day independent of the order in which 
 running days in parallel, a re-run after later days). A day is unhealthy when a rate, the count or the median
 body length falls below DROP_RATIO of its baseline, when most fetches were blocked, when a run loaded nothing
 although the baseline has articles, or, without a baseline, when the site's parser found most bodies missing.
-The verdict is written to the coverage ledger.
+The latest run's failed items (articles that could not be extracted or loaded, listed in
+`run_failures`) are reported with the metrics. The verdict is written to the coverage ledger.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ GROUP BY day
 """
 
 _LATEST_RUN = """
-SELECT status, fetched, blocked, skipped_known FROM crawl_runs WHERE source = %s AND partition_date = %s
+SELECT status, fetched, blocked, skipped_known, extract_errors FROM crawl_runs
+WHERE source = %s AND partition_date = %s
 ORDER BY (status = %s) DESC, id DESC LIMIT 1
 """
 
@@ -153,14 +155,15 @@ def measure(database_url: str, source: str, day: date) -> tuple[dict[str, float]
         run = cur.fetchone()
     if run is None:
         return None, None, {}
-    _, fetched, blocked, skipped_known = run
+    _, fetched, blocked, skipped_known, failed_items = run
     min_chars = next(iter(rows.values()))[7] if rows else 1  # the same on every row
     today = _day_metrics(rows.pop(day)) if day in rows else _day_metrics((day, 0, 0, 0, 0, 0, 0, 0))
     others = [_day_metrics(row) for row in rows.values()]
     baseline = baseline_of(others)
     details = {"today": today, "baseline": baseline, "baseline_days": sum(1 for m in others if m["count"] > 0),
                "min_body_chars": float(min_chars),
-               "blocked_share": blocked_share(int(fetched), int(blocked), int(skipped_known))}
+               "blocked_share": blocked_share(int(fetched), int(blocked), int(skipped_known)),
+               "failed_items": int(failed_items or 0)}  # articles of the run not extracted or loaded (run_failures)
     return today, baseline, details
 
 

@@ -2,6 +2,9 @@
 
 Reads DATABASE_URL (passed in). Within the same transaction: article versions are kept, exact duplicates are
 linked to their original, and the crawl run gets its load counts. Loading the same rows twice changes nothing.
+A row the database rejects (a value it cannot store) does not reject the batch: the batch is rolled back to a
+savepoint, each row is tried alone to find the rejected ones, and the others load; the rejected rows are the
+run's failed items of the load step (`run_failures`).
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from etl.store import runs
+import psycopg2
+import psycopg2.errors
+
+from etl.store import failures, runs
 from etl.store.db import raw_connection
+from etl.store.failures import Failure
 from etl.transform.dedup import relink_exact
 
 log = logging.getLogger(__name__)
@@ -113,6 +120,12 @@ WHERE s.url <> a.canonical_url
 ON CONFLICT (url) DO NOTHING
 """
 
+#: Errors that one row's values can cause (bad data, a missing or invalid value, a limit such as the size of a
+#: tsvector), as opposed to the server or the connection failing or a row pointing at an unrecorded archive,
+#: which fail the whole load.
+ROW_ERRORS = (psycopg2.DataError, psycopg2.errors.NotNullViolation, psycopg2.errors.CheckViolation,
+              psycopg2.errors.ProgramLimitExceeded)
+
 _BATCH_DUPLICATES = """
 SELECT count(*) FROM articles a JOIN batch b USING (source, article_id) WHERE a.duplicate_of IS NOT NULL
 """
@@ -128,11 +141,13 @@ class LoadResult:
     unchanged: int
     new_versions: int
     duplicates: int
+    rejected: tuple[Failure, ...] = ()
 
     def as_counts(self) -> dict[str, int]:
         """The counts stored on the crawl run."""
         return {"loaded_new": self.new, "loaded_updated": self.updated, "unchanged": self.unchanged,
-                "duplicates": self.duplicates, "new_versions": self.new_versions, "staged": self.staged}
+                "duplicates": self.duplicates, "new_versions": self.new_versions, "staged": self.staged,
+                "load_errors": len(self.rejected)}
 
 
 def _copy_value(value: Any, kind: str) -> str:
@@ -155,36 +170,75 @@ def copy_stream(rows: Iterable[Mapping[str, Any]]) -> io.StringIO:
     return buffer
 
 
+def _apply(cur: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int, int, int, int]:
+    """Stage and upsert `rows` on `cur`: (new, updated, unchanged, new versions, duplicates)."""
+    cur.execute(_CREATE_STAGE)
+    cur.copy_expert(_COPY, copy_stream(rows))
+    cur.execute(_DEDUP_STAGE)
+    cur.execute(_PRIOR)
+    cur.execute(_UPSERT)
+    changed = cur.fetchall()
+    new = sum(1 for _, inserted in changed if inserted)
+    cur.execute(_TOUCH_UNCHANGED)
+    cur.execute(_VERSIONS)
+    new_versions = sum(1 for (inserted,) in cur.fetchall() if inserted)
+    cur.execute(_ALIASES)
+    cur.execute("SELECT DISTINCT content_hash FROM batch UNION SELECT content_hash FROM prior")
+    relink_exact(cur, [h for (h,) in cur.fetchall()])
+    cur.execute("SELECT count(*) FROM batch")
+    batch_size = int(cur.fetchone()[0])
+    cur.execute(_BATCH_DUPLICATES)
+    duplicates = int(cur.fetchone()[0])
+    return new, len(changed) - new, batch_size - len(changed), new_versions, duplicates
+
+
+def _one_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"
+
+
+def _rejected(cur: Any, rows: Sequence[Mapping[str, Any]]) -> dict[int, Failure]:
+    """The rows (by index) the database rejects when each is loaded alone; nothing of the trials is kept."""
+    found: dict[int, Failure] = {}
+    for index, row in enumerate(rows):
+        cur.execute("SAVEPOINT one_row")
+        try:
+            _apply(cur, [row])
+        except ROW_ERRORS as exc:
+            found[index] = Failure(str(row.get("url")), _one_line(exc), row.get("warc_key"), row.get("warc_offset"))
+        cur.execute("ROLLBACK TO SAVEPOINT one_row")
+    return found
+
+
 def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int | None = None) -> LoadResult:
-    """Upsert staged rows, keep versions, relink exact duplicates and (if given) record counts on the run."""
+    """Upsert staged rows, keep versions, relink exact duplicates and (if given) record counts on the run.
+
+    Rows the database rejects are left out (the result's `rejected`; failed items of the run when given).
+    """
+    rejected: dict[int, Failure] = {}
     with raw_connection(database_url) as conn, conn.cursor() as cur:
-        cur.execute(_CREATE_STAGE)
-        cur.copy_expert(_COPY, copy_stream(rows))
-        cur.execute(_DEDUP_STAGE)
-        cur.execute(_PRIOR)
-        cur.execute(_UPSERT)
-        changed = cur.fetchall()
-        new = sum(1 for _, inserted in changed if inserted)
-        updated = len(changed) - new
-        cur.execute(_TOUCH_UNCHANGED)
-        cur.execute(_VERSIONS)
-        new_versions = sum(1 for (inserted,) in cur.fetchall() if inserted)
-        cur.execute(_ALIASES)
-        cur.execute("SELECT DISTINCT content_hash FROM batch UNION SELECT content_hash FROM prior")
-        relink_exact(cur, [h for (h,) in cur.fetchall()])
-        cur.execute("SELECT count(*) FROM batch")
-        batch_size = int(cur.fetchone()[0])
-        cur.execute(_BATCH_DUPLICATES)
-        duplicates = int(cur.fetchone()[0])
-        result = LoadResult(len(rows), new, updated, batch_size - len(changed), new_versions, duplicates)
+        cur.execute("SAVEPOINT whole_batch")
+        try:
+            new, updated, unchanged, new_versions, duplicates = _apply(cur, rows)
+        except ROW_ERRORS as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT whole_batch")
+            log.warning("the batch of %d rows was rejected (%s); finding the rejected rows", len(rows),
+                        _one_line(exc))
+            rejected = _rejected(cur, rows)
+            if not rejected or len(rejected) == len(rows) > 1:
+                raise  # no row fails alone, or every row does: the batch's problem is not a bad row
+            good = [row for index, row in enumerate(rows) if index not in rejected]
+            new, updated, unchanged, new_versions, duplicates = _apply(cur, good)
+        result = LoadResult(len(rows), new, updated, unchanged, new_versions, duplicates,
+                            tuple(rejected.values()))
         if run_id is not None:
-            counts = result.as_counts()
+            failures.record(cur, run_id, "load", result.rejected)
             cur.execute(
                 """UPDATE crawl_runs SET loaded_new = %s, loaded_updated = %s, unchanged = %s, duplicates = %s,
                           status = %s, error = NULL, counts = counts || %s::jsonb
                    WHERE id = %s""",
-                (new, updated, result.unchanged, duplicates, runs.STORED, json.dumps(counts), run_id),
+                (new, updated, unchanged, duplicates, runs.STORED, json.dumps(result.as_counts()), run_id),
             )
-    log.info("loaded %d staged rows: %d new, %d updated, %d unchanged, %d new versions, %d duplicates",
-             result.staged, new, updated, result.unchanged, new_versions, duplicates)
+    log.info("loaded %d staged rows: %d new, %d updated, %d unchanged, %d new versions, %d duplicates, "
+             "%d rejected", result.staged, new, updated, unchanged, new_versions, duplicates, len(rejected))
     return result

@@ -119,10 +119,30 @@ def object_sha256(s3: S3Client, bucket: str, key: str) -> StoredObject:
     return StoredObject(key, size, digest.hexdigest())
 
 
+def abort_uploads(s3: S3Client, bucket: str, key: str) -> int:
+    """Abort every unfinished multipart upload of `key` (their parts take space until aborted); return the count.
+
+    Best effort: an S3 that cannot be reached now is logged, the caller's own error is what matters.
+    """
+    aborted = 0
+    try:
+        listed = s3.list_multipart_uploads(Bucket=bucket, Prefix=key)
+        for upload in listed.get("Uploads", []):
+            if upload.get("Key") == key:
+                s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+                aborted += 1
+    except Exception as exc:
+        log.warning("could not abort unfinished uploads of s3://%s/%s: %s", bucket, key, describe_error(exc))
+    if aborted:
+        log.info("aborted %d unfinished multipart upload(s) of s3://%s/%s", aborted, bucket, key)
+    return aborted
+
+
 def put_file_once(s3: S3Client, bucket: str, key: str, path: Path, sha256: str | None = None) -> StoredObject:
     """Upload `path` to `key` unless the same bytes are already there; never overwrite different bytes.
 
-    The upload is verified by reading the object back (size and sha256) before returning.
+    The upload is verified by reading the object back (size and sha256) before returning. Unfinished multipart
+    uploads of the key (an earlier attempt that was killed, or this one failing) are aborted.
     """
     digest = sha256 or file_sha256(path)
     size = path.stat().st_size
@@ -132,7 +152,12 @@ def put_file_once(s3: S3Client, bucket: str, key: str, path: Path, sha256: str |
             log.info("s3://%s/%s already holds these bytes; not uploading again", bucket, key)
             return StoredObject(key, size, digest)
         raise PipelineError(f"s3://{bucket}/{key} already exists with different content; refusing to overwrite")
-    s3.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": digest}})
+    abort_uploads(s3, bucket, key)
+    try:
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": digest}})
+    except BaseException:
+        abort_uploads(s3, bucket, key)
+        raise
     stored = object_sha256(s3, bucket, key)
     if stored.size != size or stored.sha256 != digest:
         raise PipelineError(

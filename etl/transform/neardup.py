@@ -24,6 +24,7 @@ ROWS = NUM_PERM // BANDS  # 2 rows per band
 # archive grows (measured in docs/dedup.md).
 MIN_SHARED_BANDS = 3
 SEED = 20260101
+BATCH = 10_000  # shingles hashed at once by `signature`
 THRESHOLD = 0.25  # exact Jaccard of the shingle sets at or above which two articles are near-duplicates
 PARAMS = f"w{SHINGLE_WORDS}-p{NUM_PERM}-b{BANDS}-s{SEED}"  # stored with every signature
 
@@ -46,9 +47,20 @@ def shingles(normalized: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def signature(items: Iterable[str]) -> np.ndarray:
-    """The MinHash signature (NUM_PERM uint32 values) of a shingle set."""
+    """The MinHash signature (NUM_PERM uint32 values) of a shingle set.
+
+    Hashed in batches of BATCH shingles (the minimum over batches is the minimum over all): a batch costs a
+    NUM_PERM x BATCH matrix, so a multi-megabyte article does not take gigabytes.
+    """
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme="affine32")
-    minhash.update_batch([item.encode("utf-8") for item in items])
+    batch: list[bytes] = []
+    for item in items:
+        batch.append(item.encode("utf-8"))
+        if len(batch) == BATCH:
+            minhash.update_batch(batch)
+            batch = []
+    if batch:
+        minhash.update_batch(batch)
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 

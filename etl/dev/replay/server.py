@@ -212,8 +212,8 @@ def build_reply(state: _State, host: str | None, target: str) -> Reply:
     if host is None:
         return _simple_reply(404)
     site_dir = state.root / host
-    if not site_dir.is_dir():
-        return _simple_reply(404)
+    if not site_dir.is_dir() or not site_dir.resolve().is_relative_to(state.root.resolve()):
+        return _simple_reply(404)  # no such host, or a host folder linked from outside the root
     path, _, query = target.partition("#")[0].partition("?")
     for rule in parse_rules(site_dir / RULES_FILE):
         if _entry_matches(rule.path, path, query) and state.take_rule(host, rule):
@@ -273,7 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
         state.record(self.command, host or "", target)
         reply = build_reply(state, host, target)
         body = reply.body
-        gzipped = bool(body) and _accepts_gzip(self.headers.get("Accept-Encoding"))
+        declared = {name.lower() for name, _ in reply.headers}  # a rule's own Content-Type/-Encoding win
+        gzipped = (bool(body) and "content-encoding" not in declared
+                   and _accepts_gzip(self.headers.get("Accept-Encoding")))
         if gzipped:
             body = gzip.compress(body, mtime=0)
         # Logged before the reply is sent, so whoever has read the response also finds its log line.
@@ -287,7 +289,8 @@ class _Handler(BaseHTTPRequestHandler):
             ", gzip" if gzipped else "",
         )
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        if "content-type" not in declared:
+            self.send_header("Content-Type", reply.content_type)
         if gzipped:
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Vary", "Accept-Encoding")
