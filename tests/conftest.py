@@ -6,6 +6,7 @@ import dataclasses
 import os
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,22 @@ def settings(embedded: Settings, tmp_path: Path) -> Iterator[Settings]:
     per_test = dataclasses.replace(embedded, s3_bucket=bucket, state_dir=tmp_path / "state")
     s3.ensure_bucket(per_test)
     yield per_test
+    _drop_bucket(embedded, bucket)
+
+
+def _drop_bucket(settings: Settings, bucket: str) -> None:
+    """Delete a test's bucket: SeaweedFS gives every bucket its own volumes, and a session has ~1,500 tests."""
+    from etl.store import s3
+
+    client = s3.client(settings)
+    try:
+        for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            items = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                     for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if items:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": items, "Quiet": True})
+        for key in s3.iter_keys(client, bucket, ""):
+            client.delete_object(Bucket=bucket, Key=key)
+        client.delete_bucket(Bucket=bucket)
+    except Exception as exc:  # a test that broke S3 on purpose, or removed its bucket itself
+        warnings.warn(f"could not delete test bucket {bucket}: {exc}", stacklevel=1)

@@ -27,12 +27,12 @@ def test_a_day_whose_feed_was_a_challenge_is_not_complete_and_is_retried(setting
     root = copy_replay(tmp_path)
     rules = root / "kaz.inform.kz" / "_rules"
     original = rules.read_text(encoding="utf-8")
-    rules.write_text(original + f"/rss/kz.xml {status} body=_challenge.html\n/lenta/ {status} body=_challenge.html\n",
-                     encoding="utf-8")
+    # Only the feed is blocked: the listing still answers (a site that answers nothing is a failed crawl).
+    rules.write_text(original + f"/rss/kz.xml {status} body=_challenge.html\n", encoding="utf-8")
     with ReplayServer(root) as replay:
         wired = wire(settings, replay)
         summary = pipeline.ingest_day(wired, "kazinform", DAY)
-        assert summary["blocked"] >= 2 and summary["loaded_new"] == 0
+        assert summary["blocked"] >= 1
         (row,) = coverage.rows(url, "kazinform")
         assert (row.status, row.detail) == (
             "partial", "a feed or listing was blocked (challenge page, 403 or 429): articles may be missing")

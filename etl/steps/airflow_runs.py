@@ -104,9 +104,11 @@ def create_runs(first: date, last: date, tz: ZoneInfo, env: Mapping[str, str] | 
             airflow(args, env)
             return runs_of(planned, env)
         except PipelineError as exc:
-            if "Another backfill is running" not in str(exc):
+            if "database is locked" in str(exc) and time.monotonic() <= deadline:
+                log.info("Airflow's metadata database is busy (the scheduler is writing); trying again")
+            elif "Another backfill is running" not in str(exc):
                 raise
-            if time.monotonic() > deadline:
+            elif time.monotonic() > deadline:
                 raise UserError(f"another backfill of {DAILY_DAG_ID} is still running; wait until its runs end "
                                 "(or cancel it in the UI), then run this again") from None
         time.sleep(5)
