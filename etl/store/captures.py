@@ -25,6 +25,7 @@ from etl.core.config import Settings
 from etl.core.errors import PipelineError, UserError
 from etl.store import s3
 from etl.store.db import raw_connection
+from etl.store.load import copy_value
 
 log = logging.getLogger(__name__)
 
@@ -126,19 +127,13 @@ def store_rows(database_url: str, run_id: int, found: Iterable[Capture]) -> None
     for c in found:
         values = (run_id, c.warc_key, c.warc_offset, c.warc_length, c.url, c.urlkey, c.captured_at.isoformat(),
                   c.status, c.mime, c.payload_digest, c.record_id)
-        buffer.write("\t".join(_copy_value(v) for v in values) + "\n")
+        buffer.write("\t".join(copy_value(v) for v in values) + "\n")
     buffer.seek(0)
     with raw_connection(database_url) as conn, conn.cursor() as cur:
         cur.execute("CREATE TEMPORARY TABLE new_captures (LIKE captures INCLUDING DEFAULTS) ON COMMIT DROP")
         cur.copy_expert(f"COPY new_captures ({', '.join(COLUMNS)}) FROM STDIN", buffer)
         cur.execute(f"INSERT INTO captures ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM new_captures "
                     "ON CONFLICT (warc_key, warc_offset) DO NOTHING")
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def unindexed_archives(database_url: str, source: str | None = None) -> list[tuple[int, str]]:

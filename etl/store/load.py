@@ -150,7 +150,8 @@ class LoadResult:
                 "load_errors": len(self.rejected)}
 
 
-def _copy_value(value: Any, kind: str) -> str:
+def copy_value(value: Any, kind: str = "text") -> str:
+    """One value in PostgreSQL COPY text format (NULL as \\N, jsonb as JSON, backslash and breaks escaped)."""
     if value is None:
         return r"\N"
     if kind == "jsonb":
@@ -164,7 +165,7 @@ def copy_stream(rows: Iterable[Mapping[str, Any]]) -> io.StringIO:
     """Encode rows as PostgreSQL COPY text format in STAGED_COLUMNS order."""
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(_copy_value(row.get(name), kind) for name, kind in STAGED_COLUMNS))
+        buffer.write("\t".join(copy_value(row.get(name), kind) for name, kind in STAGED_COLUMNS))
         buffer.write("\n")
     buffer.seek(0)
     return buffer
