@@ -209,15 +209,51 @@ def test_a_gzip_bomb_is_too_large_in_the_manifest_and_a_failed_item(settings: Se
 def test_extract_reads_an_archived_bomb_with_a_cap(settings: Settings, tmp_path: Path) -> None:
     """A bomb archived as `ok` (an older crawl, or a higher limit then) is a failed item, not an OOM."""
     root = copy_replay(tmp_path)
-    gzip_bomb(root, ARTICLES[4], 48 << 20)
+    gzip_bomb(root, ARTICLES[4], 160 << 20)
     with ReplayServer(root) as replay:
-        crawl_with = wire(settings, replay, max_page_bytes=64 << 20)
+        crawl_with = wire(settings, replay, max_page_bytes=192 << 20)
         run_id = pipeline.crawl(crawl_with, "kazinform", date.fromisoformat(DAY))
         pipeline.resume(dataclasses.replace(crawl_with, max_page_bytes=4 << 20), run_id)
     assert query(settings, "SELECT count(*) FROM articles") == [(len(ARTICLES) - 1,)]
     failed = query(settings, "SELECT step, url, warc_offset IS NOT NULL, reason FROM run_failures")
     assert [row[:3] for row in failed] == [("extract", ARTICLES[4], True)]
     assert "payload over 4194304 bytes" in failed[0][3]
+    # `show --body` streams the decoded bomb: it holds what zlib inflates at once (~64 MiB), not the 160 MiB.
+    written, peak = _show_body(crawl_with, ARTICLES[4])
+    assert written > 150 << 20 and peak < 100 << 20, (written, peak)
+
+
+def _show_body(settings: Settings, url: str) -> tuple[int, int]:
+    """Run `newsarchive show --body URL` in-process; return (bytes written, peak traced memory)."""
+    import io
+    import tracemalloc
+    from unittest import mock
+
+    from etl.cli.main import main
+
+    class Sink(io.RawIOBase):
+        written = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: Any) -> int:
+            Sink.written += len(data)
+            return len(data)
+
+    stdout = io.TextIOWrapper(io.BufferedWriter(Sink()))
+    env = {"DATABASE_URL": settings.require_database_url(), "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+           "S3_BUCKET": settings.s3_bucket, "AWS_ACCESS_KEY_ID": settings.aws_access_key_id or "",
+           "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key or ""}
+    with mock.patch.dict("os.environ", env), mock.patch("sys.stdout", stdout):
+        tracemalloc.start()
+        try:
+            assert main(["show", "--body", url]) == 0
+            stdout.flush()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return Sink.written, peak
 
 
 @pytest.mark.parametrize(("raw", "content_type", "expected"), [
