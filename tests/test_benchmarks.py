@@ -1,0 +1,131 @@
+"""benchmarks/run.py's machinery on fake benchmark modules: the closing lines, a missing, crashing or hung module,
+the rewrite of docs/benchmarks.md's generated section. No timing assertions, no real benchmark runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}_under_test", REPO / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load("run")
+Target = run.Target
+
+FAKE = '''
+import sys
+from pathlib import Path
+sys.path.insert(0, {benchmarks!r})
+from targets import Target
+
+def targets(quick: bool) -> list[Target]:
+    print("fake figures printed by the module")
+    return [Target("fake_speedup", 6.25 if quick else 1.0, 5, detail="fake vs baseline",
+                   figures={{"ours": "125 items/s", "baseline": "20 items/s"}}),
+            Target("fake_rss_mb", 2048, 1024, unit=" MB", lower_is_better=True)]
+'''
+
+
+@pytest.fixture
+def search(tmp_path: Path) -> Path:
+    """A folder of fake benchmark modules: one good, one crashing, one that never returns, one without targets."""
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    (folder / "bench_fake.py").write_text(FAKE.format(benchmarks=str(REPO / "benchmarks")))
+    (folder / "bench_crash.py").write_text("def targets(quick):\n    raise RuntimeError('boom')\n")
+    (folder / "bench_hang.py").write_text("import threading\n\ndef targets(quick):\n    threading.Event().wait()\n")
+    (folder / "bench_old.py").write_text("def main():\n    return 0\n")
+    return folder
+
+
+def test_target_line_format() -> None:
+    assert Target("x_speedup", 6.25, 5).line() == "target x_speedup measured 6.25x goal >=5x ok"
+    assert Target("rss", 2048, 1024, unit=" MB", lower_is_better=True).line() == (
+        "target rss measured 2.05e+03 MB goal <=1024 MB short")
+
+
+def test_run_all_collects_targets_from_a_child_process(search: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outcomes = run.run_all([run.Module("bench_fake", 60, 60)], search, quick=True, total_budget=120)
+    assert [o.status for o in outcomes] == ["ok"]
+    assert [t.name for t in outcomes[0].targets] == ["fake_speedup", "fake_rss_mb"]
+    assert outcomes[0].targets[0].figures == {"ours": "125 items/s", "baseline": "20 items/s"}
+    printed = capsys.readouterr().out
+    assert "fake_speedup: 6.25x (goal 5x)" in printed and "baseline: 20 items/s" in printed
+    assert run.closing_lines(outcomes) == [
+        "target fake_speedup measured 6.25x goal >=5x ok",
+        "target fake_rss_mb measured 2.05e+03 MB goal <=1024 MB short",
+    ]
+
+
+def test_missing_crashed_and_hung_modules_are_one_line_each(search: Path) -> None:
+    modules = [run.Module("bench_absent", 60, 60), run.Module("bench_old", 60, 60),
+               run.Module("bench_crash", 60, 60), run.Module("bench_hang", 2, 2),
+               run.Module("bench_nope", 60, 60, alternatives=("bench_fake",))]
+    outcomes = run.run_all(modules, search, quick=True, total_budget=120)
+    assert [o.status for o in outcomes] == ["missing", "missing", "crashed", "over budget", "ok"]
+    assert outcomes[-1].module == "bench_fake"  # the alternative file name was used
+    lines = run.closing_lines(outcomes)
+    assert lines[:2] == ["target fake_speedup measured 6.25x goal >=5x ok",
+                         "target fake_rss_mb measured 2.05e+03 MB goal <=1024 MB short"]
+    assert [line.split(":")[0] for line in lines[2:]] == [
+        "module bench_absent missing", "module bench_old missing", "module bench_crash crashed",
+        "module bench_hang over budget"]
+
+
+def test_main_exit_status_and_closing_lines_last(search: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "benchmarks.md"
+    monkeypatch.setattr(run, "MODULES", (run.Module("bench_fake", 60, 60), run.Module("bench_absent", 60, 60)))
+    assert run.main(["--quick", "--search", str(search), "--docs", str(docs)]) == 0
+    out = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert out[-3:] == ["target fake_speedup measured 6.25x goal >=5x ok",
+                        "target fake_rss_mb measured 2.05e+03 MB goal <=1024 MB short",
+                        "module bench_absent missing: bench_absent.py with targets() not on this branch: skipped"]
+    assert "fake_speedup" in docs.read_text()
+    monkeypatch.setattr(run, "MODULES", (run.Module("bench_crash", 60, 60),))
+    assert run.main(["--quick", "--search", str(search), "--no-docs"]) == 1
+    assert run.main(["--only", "bench_unknown", "--search", str(search)]) == 2
+
+
+def test_docs_section_is_replaced_and_prose_kept(tmp_path: Path) -> None:
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Benchmarks\n\nHand-written prose before.\n\n## Pipeline\n\nMore prose.\n")
+    ok = run.Outcome("bench_fake", "ok", 12.0, [Target("fake_speedup", 6.25, 5, detail="a | b",
+                                                       figures={"ours": "125 items/s"})])
+    missing = run.Outcome("bench_absent", "missing", message="not on this branch")
+    when = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    run.rewrite_docs(docs, run.section([ok, missing], True, when, "2 CPUs (nproc), 23.5 GiB memory"))
+    first = docs.read_text()
+    assert first.startswith("# Benchmarks\n\nHand-written prose before.\n\n## Pipeline\n\nMore prose.\n\n")
+    assert "| `fake_speedup` | 6.25x | >= 5x | ok | bench_fake | a \\| b |" in first
+    assert "| (none) | | | missing | bench_absent | not on this branch |" in first
+    assert "Measured 2026-12-02 12:00 UTC, quick run" in first and "2 CPUs (nproc), 23.5 GiB memory" in first
+    assert "  - ours: 125 items/s" in first
+    docs.write_text(first + "\n## Written after the section\n\nKept.\n")
+    short = run.Outcome("bench_fake", "ok", 30.0, [Target("fake_speedup", 1.0, 5)])
+    run.rewrite_docs(docs, run.section([short], False, when, "machine"))
+    second = docs.read_text()
+    assert second.count(run.BEGIN) == 1 and second.count(run.END) == 1
+    assert "| `fake_speedup` | 1x | >= 5x | **short** |" in second and "6.25x" not in second
+    assert "full run" in second and "bench_absent" not in second
+    assert second.startswith("# Benchmarks\n\nHand-written prose before.\n")
+    assert second.endswith("## Written after the section\n\nKept.\n")
+
+
+def test_machine_facts_name_cpus_and_memory() -> None:
+    facts = run.machine_facts()
+    assert "CPUs (nproc)" in facts and "GiB memory" in facts and "commit" in facts
