@@ -69,7 +69,7 @@ MODULES: tuple[Module, ...] = (
     Module("bench_pipeline", 130, 3600),
     Module("bench_export", 110, 3600),
     Module("bench_dedup", 260, 4 * 3600, alternatives=("dedup_measure",)),
-    Module("bench_year", 320, 4 * 3600),
+    Module("bench_year", 360, 4 * 3600),
 )
 
 
