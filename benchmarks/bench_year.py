@@ -3,21 +3,24 @@
 
 Both sides run as `newsarchive backfill --source all --start D1 --end DN` child processes, one after the other,
 against the same embedded PostgreSQL and SeaweedFS (fresh, private state dir) and the same replay server (its
-own process: `newsarchive replay-site --root`), each
-with its own database and bucket, politeness off (NEWSARCHIVE_DOWNLOAD_DELAY=0, NEWSARCHIVE_AUTOTHROTTLE=0,
-no backoff pauses):
+own process: `newsarchive replay-site --root`), politeness off (NEWSARCHIVE_DOWNLOAD_DELAY=0,
+NEWSARCHIVE_AUTOTHROTTLE=0, no backoff pauses):
 
 * ours: the code of this checkout;
 * baseline, "today's backfill": commit BASELINE_COMMIT (main before issue 13), checked out with
-  `git worktree add --detach` into a temporary folder (removed afterwards), its own migrations applied to
-  its own database.
+  `git worktree add --detach` into a temporary folder (removed afterwards).
+
+Every run gets a fresh database (migrated by that side's own code) and bucket. With several rounds the runs go
+in ABBA order (baseline, ours, ours, baseline, ...) so drifting machine load falls on both sides alike; a side's
+figures are its rounds together. Quick mode: QUICK_DAYS day(s), one round; full: FULL_DAYS days, two rounds.
 
 Reported per side: articles loaded per second of wall time (crawl to health, end to end), peak RSS of the
-backfill's process tree (the CLI and its crawl children, sampled every 0.2 s), database growth and S3 bytes per
+backfill's process tree (the CLI and its crawl children, sampled every 0.2 s), CPU seconds of that tree and of
+the replay site (the embedded servers' own CPU is not counted), database growth and S3 bytes per
 1,000 articles, and the extrapolation to one year (8 sources x 365 days at the measured articles per
 source-day). Target `backfill_speedup`: ours / baseline articles per second (goal 5).
 
-Usage: .venv/bin/python benchmarks/bench_year.py [--days 2] [--no-baseline]
+Usage: .venv/bin/python benchmarks/bench_year.py [--days 1] [--rounds 1] [--no-baseline] [--logs DIR]
 Not a test: nothing here asserts a time. Figures go to docs/benchmarks.md through benchmarks/run.py.
 """
 
@@ -26,7 +29,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,18 +39,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
-import yeargen  # noqa: E402
-from targets import Target  # noqa: E402
 
+from benchmarks import yeargen  # noqa: E402
+from benchmarks.targets import Target  # noqa: E402
 from etl.core.config import Settings  # noqa: E402
 from etl.dev.local import replay_overrides  # noqa: E402
 from etl.dev.services import manager, postgres  # noqa: E402
@@ -70,10 +74,13 @@ class Side:
     exit_status: int
     articles: int
     peak_rss_bytes: int
+    cpu_seconds: float
+    replay_cpu_seconds: float
     db_bytes: int
     s3_bytes: int
     s3_objects: int
     problems: str
+    runs: int = 1
 
     @property
     def rate(self) -> float:
@@ -85,15 +92,17 @@ class Side:
         return size / self.articles * 1000 if self.articles else 0.0
 
     def summary(self, source_days: int) -> dict[str, str]:
-        """The side's figures, with the extrapolation to a year."""
-        per_source_day = self.articles / source_days if source_days else 0.0
+        """The side's figures, with the extrapolation to a year (`source_days` of one run)."""
+        per_source_day = self.articles / self.runs / source_days if source_days else 0.0
         year_articles = per_source_day * YEAR_SOURCE_DAYS
         year_hours = year_articles / self.rate / 3600 if self.rate else float("inf")
         prefix = self.label
         figures = {
-            f"{prefix}: articles/s": f"{self.rate:.1f} ({self.articles} articles in {self.seconds:.1f} s, "
-                                     f"exit status {self.exit_status})",
+            f"{prefix}: articles/s": f"{self.rate:.1f} ({self.articles} articles in {self.seconds:.1f} s over "
+                                     f"{self.runs} run(s), exit status {self.exit_status})",
             f"{prefix}: peak RSS (process tree)": f"{self.peak_rss_bytes / 2**20:.0f} MiB",
+            f"{prefix}: CPU": f"backfill and its crawls {self.cpu_seconds:.0f} s, replay site "
+                              f"{self.replay_cpu_seconds:.0f} s, over {self.seconds:.0f} s of wall time",
             f"{prefix}: database per 1,000 articles": f"{self.per_thousand(self.db_bytes) / 2**20:.1f} MiB",
             f"{prefix}: S3 per 1,000 articles": f"{self.per_thousand(self.s3_bytes) / 2**20:.1f} MiB "
                                                 f"({self.s3_objects} objects)",
@@ -186,38 +195,59 @@ def backfill_env(settings: Settings, replay_url: str, state_dir: Path, code: Pat
     return env
 
 
-def run_side(label: str, code: Path, settings: Settings, replay_url: str, days: list[date], scratch: Path) -> Side:
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """The replay site's process."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the replay site has used so far."""
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system)
+
+
+def _children_cpu() -> float:
+    """User + system CPU of this process's waited-for descendants so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_side(label: str, code: Path, settings: Settings, replay: Replay, days: list[date], scratch: Path) -> Side:
     """Run `newsarchive backfill --source all` from the checkout `code` and measure it."""
     url = settings.require_database_url()
     s3.ensure_bucket(settings)
     before = database_size(url)
-    env = backfill_env(settings, replay_url, scratch / f"state-{label}", code)
+    env = backfill_env(settings, replay.url, scratch / f"state-{label}", code)
     command = [sys.executable, "-m", "etl.cli.main", "backfill", "--source", "all",
                "--start", days[0].isoformat(), "--end", days[-1].isoformat()]
     log = scratch / f"backfill-{label}.log"
     print(f"[{label}] {' '.join(command[2:])} (log {log})", flush=True)
+    cpu, replay_cpu = _children_cpu(), replay.cpu_seconds()
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT)
         with PeakRss(proc.pid) as rss:
             status = proc.wait()
     seconds = time.perf_counter() - started
+    cpu, replay_cpu = _children_cpu() - cpu, replay.cpu_seconds() - replay_cpu
     problems = ""
     if status != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
         problems = " | ".join(line for line in tail if line.strip())
     size, objects = bucket_size(settings)
-    side = Side(label, seconds, status, count_articles(url), rss.peak, database_size(url) - before, size, objects,
-                problems)
+    side = Side(label, seconds, status, count_articles(url), rss.peak, cpu, replay_cpu, database_size(url) - before,
+                size, objects, problems)
     print(f"[{label}] {side.articles} articles in {side.seconds:.1f} s = {side.rate:.1f} articles/s, "
           f"peak RSS {side.peak_rss_bytes / 2**20:.0f} MiB, exit {status}", flush=True)
     return side
 
 
 @contextmanager
-def replay_site(root: Path, scratch: Path) -> Iterator[str]:
+def replay_site(root: Path, scratch: Path) -> Iterator[Replay]:
     """`newsarchive replay-site --root ROOT` in its own process (its serving never competes with this
-    process's sampling thread for the GIL); yields its base URL, stops it afterwards."""
+    process's sampling thread for the GIL); stopped afterwards."""
     port = free_port_block(1, start=20000, stop=32000)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO),
                                                                        "NEWSARCHIVE_STATE_DIR": str(scratch)}
@@ -228,7 +258,7 @@ def replay_site(root: Path, scratch: Path) -> Iterator[str]:
         wait_until(lambda: _accepts(port) or proc.poll() is not None, 60, "the replay site")
         if proc.poll() is not None:
             raise RuntimeError(f"the replay site exited with status {proc.returncode}; see {scratch / 'replay.log'}")
-        yield f"http://127.0.0.1:{port}"
+        yield Replay(f"http://127.0.0.1:{port}", proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -242,7 +272,7 @@ def _accepts(port: int) -> bool:
 
 @contextmanager
 def baseline_checkout(scratch: Path) -> Iterator[Path]:
-    """A detached worktree of BASELINE_COMMIT, removed (and pruned) afterwards."""
+    """A detached worktree of BASELINE_COMMIT, removed afterwards."""
     path = scratch / "baseline"
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(path), BASELINE_COMMIT],
                    check=True)
@@ -250,42 +280,66 @@ def baseline_checkout(scratch: Path) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
-        subprocess.run(["git", "-C", str(REPO), "worktree", "prune"], check=False)
 
 
-def baseline_settings(settings: Settings, code: Path) -> Settings:
-    """The baseline's own database (migrated by the baseline's code) and bucket, on the same servers."""
+def side_settings(settings: Settings, code: Path, name: str) -> Settings:
+    """A database `name` (migrated by the code at `code`) and bucket `bench-<name>` on the same servers."""
     base_dir = settings.state_dir / "postgres"
-    postgres.ensure_database(settings.pg_port, base_dir, "baseline")
-    ours = dataclasses.replace(settings, database_url=postgres.database_url(settings.pg_port, base_dir, "baseline"),
-                               s3_bucket="bench-baseline")
-    env = backfill_env(ours, "http://127.0.0.1:1", settings.state_dir / "baseline-migrate", code)
-    subprocess.run([sys.executable, "-m", "etl.cli.main", "migrate"], cwd=code, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return ours
+    postgres.ensure_database(settings.pg_port, base_dir, name)
+    side = dataclasses.replace(settings, database_url=postgres.database_url(settings.pg_port, base_dir, name),
+                               s3_bucket=f"bench-{name.replace('_', '-')}")
+    env = backfill_env(side, "http://127.0.0.1:1", settings.state_dir / f"migrate-{name}", code)
+    done = subprocess.run([sys.executable, "-m", "etl.cli.main", "migrate"], cwd=code, env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"migrate of {name} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return side
 
 
-def measure(days_n: int, baseline: bool = True, logs: Path | None = None) -> tuple[yeargen.Generated, Side, Side | None]:
-    """Generate the days, run the baseline (unless told not to) and ours; keep the backfill logs in `logs`."""
+def combine(label: str, sides: list[Side]) -> Side:
+    """The rounds of one side as one: times, articles, CPU and sizes summed, the highest peak RSS."""
+    return Side(label, sum(s.seconds for s in sides), max(s.exit_status for s in sides),
+                sum(s.articles for s in sides), max(s.peak_rss_bytes for s in sides),
+                sum(s.cpu_seconds for s in sides), sum(s.replay_cpu_seconds for s in sides),
+                sum(s.db_bytes for s in sides), sum(s.s3_bytes for s in sides), sum(s.s3_objects for s in sides),
+                " | ".join(s.problems for s in sides if s.problems), len(sides))
+
+
+def order(rounds: int, baseline: bool) -> list[str]:
+    """The runs, ABBA: baseline then ours in odd rounds, ours then baseline in even ones (drifting machine
+    load falls on both sides alike)."""
+    if not baseline:
+        return ["ours"] * rounds
+    return [label for r in range(rounds) for label in (("baseline", "ours") if r % 2 == 0 else ("ours", "baseline"))]
+
+
+def measure(days_n: int, rounds: int = 1, baseline: bool = True,
+            logs: Path | None = None) -> tuple[yeargen.Generated, Side, Side | None]:
+    """Generate the days; run the baseline (unless told not to) and ours `rounds` times each, every run on a
+    fresh database and bucket; keep the backfill logs in `logs`."""
     with tempfile.TemporaryDirectory(prefix="newsarchive-year-") as tmp:
         scratch = Path(tmp)
         started = time.perf_counter()
         made = yeargen.generate(scratch / "site", START, days_n)
         print(f"generated {made.articles} articles ({made.republished}), {made.page_bytes / 2**20:.0f} MiB in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
-        with manager.ephemeral("newsarchive-bench-year-") as settings, replay_site(made.root, scratch) as replay_url:
-            base_side = None
+        runs: dict[str, list[Side]] = {"baseline": [], "ours": []}
+        with ExitStack() as stack:
+            settings = stack.enter_context(manager.ephemeral("newsarchive-bench-year-"))
+            replay = stack.enter_context(replay_site(made.root, scratch))
+            code = {"ours": REPO}
             if baseline:
-                with baseline_checkout(scratch) as code:
-                    base_side = run_side("baseline", code, baseline_settings(settings, code), replay_url,
-                                         made.days, scratch)
-            ours = dataclasses.replace(settings, s3_bucket="bench-ours")
-            our_side = run_side("ours", REPO, ours, replay_url, made.days, scratch)
+                code["baseline"] = stack.enter_context(baseline_checkout(scratch))
+            for label in order(rounds, baseline):
+                name = f"{label}_{len(runs[label]) + 1}"
+                side = side_settings(settings, code[label], name)
+                runs[label].append(run_side(name, code[label], side, replay, made.days, scratch))
         if logs is not None:
             logs.mkdir(parents=True, exist_ok=True)
             for log in scratch.glob("backfill-*.log"):
                 shutil.copy(log, logs / log.name)
-    return made, our_side, base_side
+    base = combine(f"baseline {BASELINE_COMMIT}", runs["baseline"]) if baseline else None
+    return made, combine("ours", runs["ours"]), base
 
 
 def target(made: yeargen.Generated, ours: Side, base: Side | None) -> Target:
@@ -302,13 +356,14 @@ def target(made: yeargen.Generated, ours: Side, base: Side | None) -> Target:
     figures.update(base.summary(source_days))
     ratio = ours.rate / base.rate if base.rate else 0.0
     detail = (f"end-to-end replay backfill, {ours.rate:.1f} vs {base.rate:.1f} articles/s (today's backfill at "
-              f"{BASELINE_COMMIT}), {len(made.days)} day(s) x {SOURCES_PER_DAY} sources, politeness off")
+              f"{BASELINE_COMMIT}), {len(made.days)} day(s) x {SOURCES_PER_DAY} sources, politeness off, "
+              f"{base.runs} run(s) each")
     return Target("backfill_speedup", ratio, 5.0, detail=detail, figures=figures)
 
 
 def targets(quick: bool) -> list[Target]:
-    """The year-scale target: QUICK_DAYS generated days in quick mode, FULL_DAYS otherwise."""
-    made, ours, base = measure(QUICK_DAYS if quick else FULL_DAYS)
+    """The year-scale target: QUICK_DAYS generated days, one round, in quick mode; FULL_DAYS, two rounds, else."""
+    made, ours, base = measure(QUICK_DAYS, 1) if quick else measure(FULL_DAYS, 2)
     return [target(made, ours, base)]
 
 
@@ -316,10 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=QUICK_DAYS, help="generated days (x 8 sources x ~150 articles)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each side, in ABBA order (default 1)")
     parser.add_argument("--no-baseline", action="store_true", help="run our backfill only")
     parser.add_argument("--logs", type=Path, help="keep the backfill logs in this folder")
     args = parser.parse_args(argv)
-    made, ours, base = measure(args.days, baseline=not args.no_baseline, logs=args.logs)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (servers, checkout) when stopped
+    made, ours, base = measure(args.days, args.rounds, baseline=not args.no_baseline, logs=args.logs)
     result = target(made, ours, base)
     for key, value in result.figures.items():
         print(f"{key}: {value}")

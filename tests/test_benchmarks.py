@@ -28,9 +28,8 @@ Target = run.Target
 
 FAKE = '''
 import sys
-from pathlib import Path
-sys.path.insert(0, {benchmarks!r})
-from targets import Target
+sys.path.insert(0, {repo!r})
+from benchmarks.targets import Target
 
 def targets(quick: bool) -> list[Target]:
     print("fake figures printed by the module")
@@ -45,7 +44,7 @@ def search(tmp_path: Path) -> Path:
     """A folder of fake benchmark modules: one good, one crashing, one that never returns, one without targets."""
     folder = tmp_path / "benchmarks"
     folder.mkdir()
-    (folder / "bench_fake.py").write_text(FAKE.format(benchmarks=str(REPO / "benchmarks")))
+    (folder / "bench_fake.py").write_text(FAKE.format(repo=str(REPO)))
     (folder / "bench_crash.py").write_text("def targets(quick):\n    raise RuntimeError('boom')\n")
     (folder / "bench_hang.py").write_text("import threading\n\ndef targets(quick):\n    threading.Event().wait()\n")
     (folder / "bench_old.py").write_text("def main():\n    return 0\n")
@@ -168,3 +167,31 @@ def test_year_generator_pages_parse_with_each_sources_own_selectors(tmp_path: Pa
              "kaz.tengrinews.kz/kk-sitemap-index.xml", "egemen.kz/sitemap.xml", "www.azattyq.org/z/330/index.html",
              "kaz.inform.kz/lenta/index.html@end_date=2026-02-03&page=1&start_date=2026-02-03"]
     assert [f for f in feeds if not (tmp_path / f).is_file()] == []
+
+
+def test_year_sides_in_abba_order_and_the_target_from_their_figures() -> None:
+    from datetime import date
+
+    bench_year = _load("bench_year")
+    assert bench_year.order(1, True) == ["baseline", "ours"]
+    assert bench_year.order(2, True) == ["baseline", "ours", "ours", "baseline"]
+    assert bench_year.order(2, False) == ["ours", "ours"]
+    mib = 2 ** 20
+    ours = bench_year.combine("ours", [
+        bench_year.Side("ours_1", 40.0, 0, 1000, 300 * mib, 30.0, 5.0, 29 * mib, 27 * mib, 32, ""),
+        bench_year.Side("ours_2", 60.0, 0, 1000, 400 * mib, 40.0, 6.0, 31 * mib, 27 * mib, 32, ""),
+    ])
+    assert (ours.seconds, ours.articles, ours.peak_rss_bytes, ours.runs) == (100.0, 2000, 400 * mib, 2)
+    base = bench_year.combine("baseline", [
+        bench_year.Side("baseline_1", 200.0, 1, 1000, 350 * mib, 90.0, 5.0, 30 * mib, 27 * mib, 32, "day failed"),
+        bench_year.Side("baseline_2", 200.0, 0, 1000, 350 * mib, 90.0, 5.0, 30 * mib, 27 * mib, 32, ""),
+    ])
+    made = bench_year.yeargen.Generated(Path("/nowhere"), [date(2026, 2, 2)], 1000, {}, {"exact": 15, "near": 15},
+                                        92 * 1024 * 1000, 1000)
+    result = bench_year.target(made, ours, base)
+    assert result.name == "backfill_speedup" and result.measured == 4.0 and result.goal == 5 and not result.ok
+    assert result.figures["ours: database per 1,000 articles"] == "30.0 MiB"
+    # 1,000 articles over 8 source-days a run: 125 a source-day, 365,000 a year, at 20 articles/s.
+    year = result.figures["ours: one year (8 sources x 365 days, 365,000 articles)"]
+    assert year == "5.1 h, database 10.7 GiB, S3 9.6 GiB"
+    assert result.figures["baseline: problems"] == "day failed"
