@@ -11,12 +11,12 @@ NEWSARCHIVE_AUTOTHROTTLE=0, no backoff pauses):
   `git worktree add --detach` into a temporary folder (removed afterwards).
 
 Every run gets a fresh database (migrated by that side's own code) and bucket. With several rounds the runs go
-in ABBA order (baseline, ours, ours, baseline, ...) so drifting machine load falls on both sides alike; a side's
+in ABBA order (ours, baseline, baseline, ours, ...) so drifting machine load falls on both sides alike; a side's
 figures are its rounds together. Quick mode: QUICK_DAYS day(s), one round; full: FULL_DAYS days, two rounds.
 
 Reported per side: articles loaded per second of wall time (crawl to health, end to end), peak RSS of the
-backfill's process tree (the CLI and its crawl children, sampled every 0.2 s), CPU seconds of that tree and of
-the replay site (the embedded servers' own CPU is not counted), database growth and S3 bytes per
+backfill's process tree (the CLI and its crawl children, sampled every 0.2 s), CPU seconds of that tree, of the
+embedded PostgreSQL and SeaweedFS and of the replay site, database growth and S3 bytes per
 1,000 articles, and the extrapolation to one year (8 sources x 365 days at the measured articles per
 source-day). Target `backfill_speedup`: ours / baseline articles per second (goal 5).
 
@@ -76,6 +76,7 @@ class Side:
     peak_rss_bytes: int
     cpu_seconds: float
     replay_cpu_seconds: float
+    services_cpu_seconds: float
     db_bytes: int
     s3_bytes: int
     s3_objects: int
@@ -91,18 +92,20 @@ class Side:
         """Bytes per 1,000 articles."""
         return size / self.articles * 1000 if self.articles else 0.0
 
-    def summary(self, source_days: int) -> dict[str, str]:
-        """The side's figures, with the extrapolation to a year (`source_days` of one run)."""
+    def summary(self, source_days: int, generated: int) -> dict[str, str]:
+        """The side's figures, with the extrapolation to a year (`source_days` and `generated` articles a run)."""
         per_source_day = self.articles / self.runs / source_days if source_days else 0.0
         year_articles = per_source_day * YEAR_SOURCE_DAYS
         year_hours = year_articles / self.rate / 3600 if self.rate else float("inf")
         prefix = self.label
         figures = {
+            f"{prefix}: loaded": f"{self.articles / self.runs:.0f} of {generated} generated articles a run",
             f"{prefix}: articles/s": f"{self.rate:.1f} ({self.articles} articles in {self.seconds:.1f} s over "
                                      f"{self.runs} run(s), exit status {self.exit_status})",
             f"{prefix}: peak RSS (process tree)": f"{self.peak_rss_bytes / 2**20:.0f} MiB",
-            f"{prefix}: CPU": f"backfill and its crawls {self.cpu_seconds:.0f} s, replay site "
-                              f"{self.replay_cpu_seconds:.0f} s, over {self.seconds:.0f} s of wall time",
+            f"{prefix}: CPU": f"backfill and its crawls {self.cpu_seconds:.0f} s, PostgreSQL and SeaweedFS "
+                              f"{self.services_cpu_seconds:.0f} s, replay site {self.replay_cpu_seconds:.0f} s, "
+                              f"over {self.seconds:.0f} s of wall time on {os.cpu_count()} CPUs",
             f"{prefix}: database per 1,000 articles": f"{self.per_thousand(self.db_bytes) / 2**20:.1f} MiB",
             f"{prefix}: S3 per 1,000 articles": f"{self.per_thousand(self.s3_bytes) / 2**20:.1f} MiB "
                                                 f"({self.s3_objects} objects)",
@@ -202,10 +205,27 @@ class Replay:
     url: str
     pid: int
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU the replay site has used so far."""
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+
+def cpu_of(pids: list[int]) -> float:
+    """User + system CPU so far of processes `pids`, with their exited children's and their live children's."""
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            times = proc.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            for child in proc.children(recursive=True):
+                times = child.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def service_pids(settings: Settings) -> list[int]:
+    """The embedded PostgreSQL's and SeaweedFS's process ids."""
+    unresolved = dataclasses.replace(settings, database_url=None, s3_endpoint_url=None)
+    return [item.pid for item in manager.status(unresolved) if item.pid]
 
 
 def _children_cpu() -> float:
@@ -214,7 +234,8 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_side(label: str, code: Path, settings: Settings, replay: Replay, days: list[date], scratch: Path) -> Side:
+def run_side(label: str, code: Path, settings: Settings, replay: Replay, services: list[int], days: list[date],
+             scratch: Path) -> Side:
     """Run `newsarchive backfill --source all` from the checkout `code` and measure it."""
     url = settings.require_database_url()
     s3.ensure_bucket(settings)
@@ -224,21 +245,22 @@ def run_side(label: str, code: Path, settings: Settings, replay: Replay, days: l
                "--start", days[0].isoformat(), "--end", days[-1].isoformat()]
     log = scratch / f"backfill-{label}.log"
     print(f"[{label}] {' '.join(command[2:])} (log {log})", flush=True)
-    cpu, replay_cpu = _children_cpu(), replay.cpu_seconds()
+    cpu, replay_cpu, services_cpu = _children_cpu(), cpu_of([replay.pid]), cpu_of(services)
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT)
         with PeakRss(proc.pid) as rss:
             status = proc.wait()
     seconds = time.perf_counter() - started
-    cpu, replay_cpu = _children_cpu() - cpu, replay.cpu_seconds() - replay_cpu
+    cpu, replay_cpu, services_cpu = (_children_cpu() - cpu, cpu_of([replay.pid]) - replay_cpu,
+                                     cpu_of(services) - services_cpu)
     problems = ""
     if status != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
         problems = " | ".join(line for line in tail if line.strip())
     size, objects = bucket_size(settings)
-    side = Side(label, seconds, status, count_articles(url), rss.peak, cpu, replay_cpu, database_size(url) - before,
-                size, objects, problems)
+    side = Side(label, seconds, status, count_articles(url), rss.peak, cpu, replay_cpu, services_cpu,
+                database_size(url) - before, size, objects, problems)
     print(f"[{label}] {side.articles} articles in {side.seconds:.1f} s = {side.rate:.1f} articles/s, "
           f"peak RSS {side.peak_rss_bytes / 2**20:.0f} MiB, exit {status}", flush=True)
     return side
@@ -301,16 +323,18 @@ def combine(label: str, sides: list[Side]) -> Side:
     return Side(label, sum(s.seconds for s in sides), max(s.exit_status for s in sides),
                 sum(s.articles for s in sides), max(s.peak_rss_bytes for s in sides),
                 sum(s.cpu_seconds for s in sides), sum(s.replay_cpu_seconds for s in sides),
+                sum(s.services_cpu_seconds for s in sides),
                 sum(s.db_bytes for s in sides), sum(s.s3_bytes for s in sides), sum(s.s3_objects for s in sides),
                 " | ".join(s.problems for s in sides if s.problems), len(sides))
 
 
 def order(rounds: int, baseline: bool) -> list[str]:
-    """The runs, ABBA: baseline then ours in odd rounds, ours then baseline in even ones (drifting machine
-    load falls on both sides alike)."""
+    """The runs, ABBA: ours then the baseline in the first round, the baseline then ours in the second, ...
+    (drifting machine load falls on both sides alike; with one round, any warm-up of fresh servers falls on ours,
+    so the ratio errs low)."""
     if not baseline:
         return ["ours"] * rounds
-    return [label for r in range(rounds) for label in (("baseline", "ours") if r % 2 == 0 else ("ours", "baseline"))]
+    return [label for r in range(rounds) for label in (("ours", "baseline") if r % 2 == 0 else ("baseline", "ours"))]
 
 
 def measure(days_n: int, rounds: int = 1, baseline: bool = True,
@@ -333,7 +357,8 @@ def measure(days_n: int, rounds: int = 1, baseline: bool = True,
             for label in order(rounds, baseline):
                 name = f"{label}_{len(runs[label]) + 1}"
                 side = side_settings(settings, code[label], name)
-                runs[label].append(run_side(name, code[label], side, replay, made.days, scratch))
+                runs[label].append(run_side(name, code[label], side, replay, service_pids(settings), made.days,
+                                            scratch))
         if logs is not None:
             logs.mkdir(parents=True, exist_ok=True)
             for log in scratch.glob("backfill-*.log"):
@@ -349,11 +374,11 @@ def target(made: yeargen.Generated, ours: Side, base: Side | None) -> Target:
         "data": f"{len(made.days)} generated days ({made.days[0]}..{made.days[-1]}) x {SOURCES_PER_DAY} sources, "
                 f"{made.articles} articles ({made.republished['exact']} exact and {made.republished['near']} near "
                 f"republications), pages 50-150 KB ({made.page_bytes / made.files / 1024:.0f} KB a file on average)",
-        **ours.summary(source_days),
+        **ours.summary(source_days, made.articles),
     }
     if base is None:
         return Target("backfill_speedup", 0.0, 5.0, detail="baseline not run (--no-baseline)", figures=figures)
-    figures.update(base.summary(source_days))
+    figures.update(base.summary(source_days, made.articles))
     ratio = ours.rate / base.rate if base.rate else 0.0
     detail = (f"end-to-end replay backfill, {ours.rate:.1f} vs {base.rate:.1f} articles/s (today's backfill at "
               f"{BASELINE_COMMIT}), {len(made.days)} day(s) x {SOURCES_PER_DAY} sources, politeness off, "
