@@ -196,3 +196,13 @@ def test_year_sides_in_abba_order_and_the_target_from_their_figures() -> None:
     year = result.figures["ours: one year (8 sources x 365 days, 365,000 articles)"]
     assert year == "5.1 h, database 10.7 GiB, S3 9.6 GiB"
     assert result.figures["baseline: problems"] == "day failed"
+
+
+def test_budgets_scaled_to_the_whole_run_with_unused_time_passed_on() -> None:
+    # Budgets 100 + 300 + 600 = 1,000 s in a 500 s run: scale 0.5, so the last two keep 450 s in reserve.
+    assert run.allowance(100, 900, 500, 0.5) == 50
+    # The first finished early (20 s used): the second may run 480 - 300 = 180 s of its 300.
+    assert run.allowance(300, 600, 480, 0.5) == 180
+    # Nothing after the last one: everything left, up to its own budget.
+    assert run.allowance(600, 0, 400, 0.5) == 400
+    assert run.allowance(600, 0, 900, 1.0) == 600
