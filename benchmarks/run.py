@@ -210,10 +210,9 @@ def run_all(modules: Sequence[Module], search: Path, quick: bool, total_budget: 
 
 
 def closing_lines(outcomes: Sequence[Outcome]) -> list[str]:
-    """The last lines: one per target, then one per module that gave none."""
-    lines = [t.line() for o in outcomes for t in o.targets]
-    lines += [f"module {o.module} {o.status}: {o.message}" for o in outcomes if o.status != "ok"]
-    return lines
+    """The closing lines: one per module that gave no targets, then, last, one per target."""
+    lines = [f"module {o.module} {o.status}: {o.message}" for o in outcomes if o.status != "ok"]
+    return lines + [t.line() for o in outcomes for t in o.targets]
 
 
 def machine_facts() -> str:
