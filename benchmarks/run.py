@@ -215,8 +215,20 @@ def closing_lines(outcomes: Sequence[Outcome]) -> list[str]:
     return lines + [t.line() for o in outcomes for t in o.targets]
 
 
-def machine_facts() -> str:
-    """CPU count, memory, Python and OS, and the commit measured."""
+def current_commit() -> str:
+    """The checkout's commit (and whether it has uncommitted changes), read when the run starts."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def machine_facts(commit: str) -> str:
+    """CPU count, memory, Python and OS, the load average now, and the commit measured."""
     cpus = os.cpu_count() or 0
     try:
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
@@ -228,14 +240,6 @@ def machine_facts() -> str:
         match = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.M)
         if match:
             mem = f"{int(match[1]) / 1024 ** 2:.1f} GiB"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        commit += " (with uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "?"
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{nproc} CPUs (nproc), {mem} memory, Python {platform.python_version()}, {platform.system()} "
             f"{platform.release()}; load average at the end {load}; commit {commit}")
@@ -303,9 +307,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run.py: unknown module {', '.join(unknown)}; known: {', '.join(sorted(known))}", file=sys.stderr)
             return 2
         modules = [m for m in MODULES if set(m.candidates) & set(args.only)]
+    commit = current_commit()
     outcomes = run_all(modules, args.search, args.quick, QUICK_TOTAL_BUDGET if args.quick else FULL_TOTAL_BUDGET)
     if not (args.no_docs or args.only):
-        rewrite_docs(args.docs, section(outcomes, args.quick, datetime.now(UTC), machine_facts()))
+        rewrite_docs(args.docs, section(outcomes, args.quick, datetime.now(UTC), machine_facts(commit)))
         print(f"figures written to {args.docs}")
     print()
     print("\n".join(closing_lines(outcomes)), flush=True)
