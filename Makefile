@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export NEWSARCHIVE_STATE_DIR ?= $(CURDIR)/.newsarchive
 DEMO_DAY ?= 2026-01-01
 
-.PHONY: install demo test lint typecheck check airflow services-up services-down clean webarchive-tools
+.PHONY: install demo test lint typecheck check airflow services-up services-down clean webarchive-tools bench bench-quick
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 2; }
@@ -44,6 +44,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# Every benchmark side by side with its baseline; one `target NAME measured X goal Y ok|short` line each, figures
+# written to docs/benchmarks.md. bench-quick: small data, under 15 minutes on 2 cores.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
 
 airflow: $(STAMP)
 	$(BIN)/python scripts/airflow_standalone.py
