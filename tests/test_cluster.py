@@ -8,21 +8,26 @@ killed worker's running tasks were retried on the other; the archive equals the 
 same days leaves on a separate database and bucket (article hashes, near-duplicate links, versions, MinHash index,
 coverage; S3 keys modulo run keys); after `down` no process or port of the cluster is left.
 
-Two sources (kazinform and tengrinews: they republish each other, so near-duplicate links are compared) keep it
-to a few minutes; NEWSARCHIVE_SOURCES chooses them, as in tests/test_scheduler.py. Synchronisation is polling of
-the metadata database with generous timeouts, never sleeps as waits.
+That full test is marked `cluster` (about 7 minutes: outside `make test`, run by `make test-cluster`); the
+normal run has a reduced form, one day of one source without a kill (about 2 minutes). Two sources (kazinform
+and tengrinews: they republish each other, so near-duplicate links are compared) keep the full test to minutes;
+NEWSARCHIVE_SOURCES chooses them, as in tests/test_scheduler.py. Synchronisation is polling of the metadata
+database with generous timeouts, never sleeps as waits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
 from collections import Counter
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -37,7 +42,8 @@ from etl.core.config import Settings, load_settings, parse_host_overrides
 from etl.dev.services.procs import free_port_block, port_in_use
 from tests.test_airflow_runs import NEWSARCHIVE
 
-pytestmark = [pytest.mark.cluster, pytest.mark.airflow, pytest.mark.integration]
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("kazinform", "tengrinews")
 DAYS = [date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
 RUNS_TIMEOUT = 900
@@ -115,12 +121,12 @@ def kill_a_busy_worker(settings: Settings, deadline: float) -> tuple[str, set[tu
     pytest.fail("no moment with both workers done with a task and one running another")
 
 
-def wait_for_runs(settings: Settings, deadline: float) -> list[tuple[str, str]]:
-    """Poll until the three backfill runs have finished; return (run id, state)."""
+def wait_for_runs(settings: Settings, deadline: float, count: int) -> list[tuple[str, str]]:
+    """Poll until `count` backfill runs have finished; return (run id, state)."""
     runs: list[tuple[Any, ...]] = []
     while time.monotonic() < deadline:
         runs = metadata(settings, "SELECT run_id, state FROM dag_run WHERE dag_id = 'news_daily' ORDER BY run_id")
-        if len(runs) == len(DAYS) and all(state in ("success", "failed") for _, state in runs):
+        if len(runs) == count and all(state in ("success", "failed") for _, state in runs):
             return [(str(run), str(state)) for run, state in runs]
         time.sleep(2)
     pytest.fail(f"the runs did not finish within {RUNS_TIMEOUT} s: {runs}")
@@ -183,19 +189,19 @@ def reference_archive(settings: Settings) -> tuple[dict[str, Any], Counter[str]]
     return archive_state(settings), s3_keys(settings)
 
 
-def test_the_cluster_runs_three_days_on_two_workers_and_survives_a_killed_worker(settings: Settings) -> None:
+@contextmanager
+def running_cluster(sources: tuple[str, ...]) -> Iterator[tuple[Settings, dict[str, str], list[psutil.Process]]]:
+    """`newsarchive cluster up` on free ports and a fresh state dir; on leaving, `cluster down`, then no process
+    the cluster had (the caller adds what it sees to the list) and none of its ports may be left."""
     from etl.dev import cluster
-    from etl.dev.cluster_env import worker_names
     from etl.dev.services.manager import resolve_settings
-
-    expected, expected_keys = reference_archive(settings)
 
     state = Path(tempfile.mkdtemp(prefix="newsarchive-cluster-"))
     base = free_port_block(2, start=30000, stop=32000)
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("AIRFLOW") and name not in ("DATABASE_URL", "S3_ENDPOINT_URL")}
     env.update({
-        "NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_SOURCES": ",".join(SOURCES),
+        "NEWSARCHIVE_STATE_DIR": str(state), "NEWSARCHIVE_SOURCES": ",".join(sources),
         "NEWSARCHIVE_PG_PORT": str(base), "NEWSARCHIVE_REDIS_PORT": str(base + 1),
         "NEWSARCHIVE_S3_PORT": str(free_port_block(5, start=10000, stop=14000)),
         "NEWSARCHIVE_AIRFLOW_PORT": str(free_port_block(2, start=20000, stop=22000)),
@@ -205,23 +211,12 @@ def test_the_cluster_runs_three_days_on_two_workers_and_survives_a_killed_worker
     })
     raw = load_settings(env)
     seen: list[psutil.Process] = []
-    started = time.monotonic()
     try:
         cli(["cluster", "up"], env)
         local = resolve_settings(raw)
         cluster.wait_for_workers(local)
         seen += cluster_processes(local)
-        wall = time.monotonic()
-        cli(["airflow", "run", "--day", str(DAYS[0]), "--to", str(DAYS[-1]), "--max-active-runs", "2"], env)
-        deadline = time.monotonic() + RUNS_TIMEOUT
-        victim, lost = kill_a_busy_worker(local, deadline)
-        runs = wait_for_runs(local, deadline)
-        wall = time.monotonic() - wall
-        seen += cluster_processes(local)
-        tasks = metadata(local, "SELECT run_id, task_id, map_index, state, hostname, try_number FROM task_instance "
-                                "WHERE dag_id = 'news_daily'")
-        peak = pool_peak(local, local.crawl_pool)
-        actual, actual_keys = archive_state(local), s3_keys(local)
+        yield local, env, seen
     finally:
         down = subprocess.run([NEWSARCHIVE, "cluster", "down"], env=env, text=True, capture_output=True, timeout=600)
     assert down.returncode == 0, down.stderr[-2000:]
@@ -230,6 +225,27 @@ def test_the_cluster_runs_three_days_on_two_workers_and_survives_a_killed_worker
     ports = [raw.pg_port, raw.redis_port, raw.airflow_port, raw.airflow_port + 1, raw.replay_port,
              *(raw.s3_port + i for i in range(5))]
     assert [port for port in ports if port_in_use(port)] == []
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.mark.cluster
+def test_the_cluster_runs_three_days_on_two_workers_and_survives_a_killed_worker(settings: Settings) -> None:
+    from etl.dev.cluster_env import worker_names
+
+    expected, expected_keys = reference_archive(settings)
+    started = time.monotonic()
+    with running_cluster(SOURCES) as (local, env, seen):
+        wall = time.monotonic()
+        cli(["airflow", "run", "--day", str(DAYS[0]), "--to", str(DAYS[-1]), "--max-active-runs", "2"], env)
+        deadline = time.monotonic() + RUNS_TIMEOUT
+        victim, lost = kill_a_busy_worker(local, deadline)
+        runs = wait_for_runs(local, deadline, len(DAYS))
+        wall = time.monotonic() - wall
+        seen += cluster_processes(local)
+        tasks = metadata(local, "SELECT run_id, task_id, map_index, state, hostname, try_number FROM task_instance "
+                                "WHERE dag_id = 'news_daily'")
+        peak = pool_peak(local, local.crawl_pool)
+        actual, actual_keys = archive_state(local), s3_keys(local)
 
     assert [state for _, state in runs] == ["success"] * len(DAYS), runs
     assert {state for *_, state, _, _ in tasks} == {"success"}, tasks
@@ -244,3 +260,21 @@ def test_the_cluster_runs_three_days_on_two_workers_and_survives_a_killed_worker
     print(f"\ncluster: {len(runs)} runs green on 2 workers (tasks: w1 {per_worker['w1']}, w2 {per_worker['w2']}), "
           f"pool peak {peak} of {local.crawl_pool_slots}, worker kill survived "
           f"(runs {wall:.0f} s, whole test {time.monotonic() - started:.0f} s)")
+
+
+def test_the_cluster_runs_a_day_and_leaves_nothing_behind() -> None:
+    """The reduced form in the normal run (`make test`): up, one replay day of one source through the backfill,
+    every task green on the cluster's workers and the day's articles loaded, down with nothing left."""
+    source, day = "kazinform_en", date(2026, 1, 2)
+    with running_cluster((source,)) as (local, env, seen):
+        cli(["airflow", "run", "--day", str(day), "--wait", "--timeout", str(RUNS_TIMEOUT)], env,
+            timeout=RUNS_TIMEOUT + 120)
+        seen += cluster_processes(local)
+        tasks = metadata(local, "SELECT state, hostname, pool FROM task_instance WHERE dag_id = 'news_daily'")
+        loaded = {row[1] for row in archive_state(local)["articles"]}
+    from etl.steps.plan import STEPS
+
+    assert len(tasks) == 1 + len(STEPS) and {state for state, _, _ in tasks} == {"success"}, tasks
+    assert {worker_of(host) for _, host, _ in tasks} <= {"w1", "w2"}, tasks
+    days = json.loads((REPO / "fixtures" / source / "days.json").read_text(encoding="utf-8"))
+    assert loaded == set(days["days"][str(day)]["articles"])
