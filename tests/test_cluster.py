@@ -216,10 +216,14 @@ def running_cluster(sources: tuple[str, ...]) -> Iterator[tuple[Settings, dict[s
         local = resolve_settings(raw)
         cluster.wait_for_workers(local)
         seen += cluster_processes(local)
+        status = cli(["cluster", "status"], env).stdout.splitlines()
+        assert [line.split()[:2] for line in status] == [[name, "running"] for name in cluster.start_order(local)]
         yield local, env, seen
     finally:
         down = subprocess.run([NEWSARCHIVE, "cluster", "down"], env=env, text=True, capture_output=True, timeout=600)
     assert down.returncode == 0, down.stderr[-2000:]
+    after = subprocess.run([NEWSARCHIVE, "cluster", "status"], env=env, text=True, capture_output=True, timeout=120)
+    assert (after.returncode, after.stdout) == (1, "the cluster is not running\n"), after
     left = [p for p in seen if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"left running after cluster down: {[(p.pid, p.name()) for p in left]}"
     ports = [raw.pg_port, raw.redis_port, raw.airflow_port, raw.airflow_port + 1, raw.replay_port,
