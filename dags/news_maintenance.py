@@ -22,17 +22,22 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from etl.steps.tasks import dag_settings, default_args
+from etl.steps.tasks import dag_settings, default_args, local_day
 
 SETTINGS = dag_settings()
 TZ = SETTINGS.timezone.key
 
 
 def _window(settings: Any) -> tuple[date | None, date]:
-    """The days to re-extract and re-check: the `days` before today (local), or everything up to yesterday."""
+    """The days to re-extract and re-check: the `days` before the run's local day, or everything before it.
+
+    The run's day is the local date of its data interval end (a manual run without one: when it was due to
+    run), never the clock, so a run re-done later covers the same days.
+    """
     context = get_current_context()
     days = int(context["params"].get("days", 7))
-    today = pendulum.now(settings.timezone.key).date()
+    moment = context.get("data_interval_end") or context["dag_run"].run_after
+    today = local_day(moment, settings.timezone)
     return (today - timedelta(days=days) if days > 0 else None), today - timedelta(days=1)
 
 
@@ -57,7 +62,8 @@ def news_maintenance() -> None:
 
         settings = load_settings()
         since, until = _window(settings)
-        return run(settings, None, since, until).as_json()
+        return {"since": since and since.isoformat(), "until": until.isoformat(),
+                **run(settings, None, since, until).as_json()}
 
     @task
     def health() -> list[str]:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from bad_pages import (
@@ -30,6 +31,8 @@ from etl.dev.replay.server import ReplayServer
 from etl.sources import extract_article
 from etl.steps import pipeline
 
+ALMATY = ZoneInfo("Asia/Almaty")  # the zone of the Kazakh sources
+
 DAY = "2026-01-02"
 #: Runs argv[2:] and writes the peak RSS (KiB) of it and its children to argv[1].
 MEASURE = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
@@ -41,12 +44,12 @@ ARTICLES = sorted(DAYS["days"][DAY]["articles"])
 @pytest.mark.parametrize("text", ["9999-12-31T23:59:00-12:00", "0001-01-01T00:00:00+05:00",
                                   "2025-01-01T10:00:00+25:00"])
 def test_iso_dates_outside_utc_are_none(text: str) -> None:
-    assert parse_iso(text) is None
+    assert parse_iso(text, ALMATY) is None
 
 
 def test_visible_time_with_an_impossible_offset_is_none() -> None:
-    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +99") is None
-    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +14") is not None
+    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +99", ALMATY) is None
+    assert parse_visible_time("14:35, 13 Қараша 2025 | GMT +14", ALMATY) is not None
 
 
 def test_the_date_window_is_one_rule() -> None:
@@ -209,15 +212,51 @@ def test_a_gzip_bomb_is_too_large_in_the_manifest_and_a_failed_item(settings: Se
 def test_extract_reads_an_archived_bomb_with_a_cap(settings: Settings, tmp_path: Path) -> None:
     """A bomb archived as `ok` (an older crawl, or a higher limit then) is a failed item, not an OOM."""
     root = copy_replay(tmp_path)
-    gzip_bomb(root, ARTICLES[4], 48 << 20)
+    gzip_bomb(root, ARTICLES[4], 160 << 20)
     with ReplayServer(root) as replay:
-        crawl_with = wire(settings, replay, max_page_bytes=64 << 20)
+        crawl_with = wire(settings, replay, max_page_bytes=192 << 20)
         run_id = pipeline.crawl(crawl_with, "kazinform", date.fromisoformat(DAY))
         pipeline.resume(dataclasses.replace(crawl_with, max_page_bytes=4 << 20), run_id)
     assert query(settings, "SELECT count(*) FROM articles") == [(len(ARTICLES) - 1,)]
     failed = query(settings, "SELECT step, url, warc_offset IS NOT NULL, reason FROM run_failures")
     assert [row[:3] for row in failed] == [("extract", ARTICLES[4], True)]
     assert "payload over 4194304 bytes" in failed[0][3]
+    # `show --body` streams the decoded bomb: it holds what zlib inflates at once (~64 MiB), not the 160 MiB.
+    written, peak = _show_body(crawl_with, ARTICLES[4])
+    assert written > 150 << 20 and peak < 100 << 20, (written, peak)
+
+
+def _show_body(settings: Settings, url: str) -> tuple[int, int]:
+    """Run `newsarchive show --body URL` in-process; return (bytes written, peak traced memory)."""
+    import io
+    import tracemalloc
+    from unittest import mock
+
+    from etl.cli.main import main
+
+    class Sink(io.RawIOBase):
+        written = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: Any) -> int:
+            Sink.written += len(data)
+            return len(data)
+
+    stdout = io.TextIOWrapper(io.BufferedWriter(Sink()))
+    env = {"DATABASE_URL": settings.require_database_url(), "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+           "S3_BUCKET": settings.s3_bucket, "AWS_ACCESS_KEY_ID": settings.aws_access_key_id or "",
+           "AWS_SECRET_ACCESS_KEY": settings.aws_secret_access_key or ""}
+    with mock.patch.dict("os.environ", env), mock.patch("sys.stdout", stdout):
+        tracemalloc.start()
+        try:
+            assert main(["show", "--body", url]) == 0
+            stdout.flush()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return Sink.written, peak
 
 
 @pytest.mark.parametrize(("raw", "content_type", "expected"), [

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,6 +107,19 @@ def test_dag_test_run_loads_a_replay_day(settings: object, monkeypatch: pytest.M
         assert {row[0] for row in cur.fetchall()} == expected
 
 
+def _xcom(run: Any, task_id: str) -> Any:
+    """What a task of a finished `dag.test()` run returned."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        value = session.scalar(select(XComModel.value).where(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.task_id == task_id,
+            XComModel.key == "return_value"))
+    return XComModel.deserialize_value(type("Row", (), {"value": value})())
+
+
 def _parse(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
     from airflow.dag_processing.dagbag import DagBag
 
@@ -187,3 +201,6 @@ def test_maintenance_runs_on_settings_from_the_environment(settings: object, mon
     db.resetdb()
     run = dags["news_maintenance"].test(logical_date=pendulum.datetime(2026, 1, 4, 5, 0, tz="Asia/Tokyo"))  # type: ignore[attr-defined]
     assert str(run.state) in ("success", "DagRunState.SUCCESS")
+    # The window comes from the run (its local day in Tokyo), not from the clock of whoever re-runs it.
+    window = _xcom(run, "reextract")
+    assert (window["since"], window["until"]) == ("2025-12-28", "2026-01-03"), window

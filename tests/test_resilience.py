@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from etl.core.dates import ALMATY
 from etl.extract import ExtractionError
 from etl.extract.textdates import parse_text_date
 from etl.sources import extract_article
 from etl.transform.quality import assess
+
+ALMATY = ZoneInfo("Asia/Almaty")  # the zone of the Kazakh sources
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden"

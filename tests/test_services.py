@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from pathlib import Path
 
@@ -142,3 +143,18 @@ def test_local_env_hands_the_resolved_services_to_child_processes(monkeypatch: p
     assert set(child.host_overrides.values()) == {"http://127.0.0.1:7"}
     assert (child.download_delay, child.block_backoff, child.task_retries) == (0.0, 0.0, 0)
     assert "AIRFLOW__CORE__EXECUTOR" not in env and env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "UTC"
+
+
+def test_a_running_server_stays_recognised_when_the_wall_clock_is_stepped(
+    embedded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resumed virtual machine steps the wall clock and with it the boot time psutil adds to a process's start:
+    the embedded servers must still be found (before: local mode lost them and said DATABASE_URL is not set)."""
+    from psutil import _pslinux
+
+    real = _pslinux.boot_time
+    before = manager.resolve_settings(dataclasses.replace(embedded, database_url=None, s3_endpoint_url=None))
+    monkeypatch.setattr(_pslinux, "boot_time", lambda: real() + 300.0)  # the clock jumped 5 minutes ahead
+    after = manager.resolve_settings(dataclasses.replace(embedded, database_url=None, s3_endpoint_url=None))
+    assert (after.database_url, after.s3_endpoint_url) == (before.database_url, before.s3_endpoint_url)
+    assert after.database_url == embedded.database_url and after.s3_endpoint_url == embedded.s3_endpoint_url

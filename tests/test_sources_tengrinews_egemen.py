@@ -79,12 +79,12 @@ def test_egemen_accepts_both_url_schemes_keyed_on_the_id() -> None:
     ("31 желтоқсан 2025", None),
 ])
 def test_parse_day_time(text: str, expected: str | None) -> None:
-    moment = parse_day_time(text, date(2026, 1, 2))
+    moment = parse_day_time(text, date(2026, 1, 2), ALMATY)
     assert (moment.isoformat() if moment else None) == expected
 
 
 def test_relative_time_needs_a_reference_day() -> None:
-    assert parse_day_time("Сегодня, 14:20") is None
+    assert parse_day_time("Сегодня, 14:20", None, ALMATY) is None
 
 
 # -- spiders from bytes -------------------------------------------------------------------------------

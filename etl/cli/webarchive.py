@@ -89,7 +89,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         head += ["", stored.status_line, *(f"{name}: {value}" for name, value in stored.http_headers), "", ""]
         sys.stdout.write("\n".join(head))
         sys.stdout.flush()
-    sys.stdout.buffer.write(stored.body)
+    for chunk in stored.chunks():  # streamed: a decoded body can be far larger than the stored one
+        sys.stdout.buffer.write(chunk)
     return 0
 
 

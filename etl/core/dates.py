@@ -2,8 +2,8 @@
 
 Every parser returns an aware UTC datetime, or None for text that is not a date or a date that cannot be
 stored (a year-1 or year-9999 time whose offset pushes it out of range, an offset of 24 hours or more). An
-offset printed with the date wins; a date without one is read in the source's local zone (Asia/Almaty by
-default) through zoneinfo, which knows that Almaty moved from UTC+6 to UTC+5 on 2024-03-01. `plausible` is
+offset printed with the date wins; a date without one is read in the zone the caller passes (the source
+spec's `timezone`) through zoneinfo, which knows that Almaty moved from UTC+6 to UTC+5 on 2024-03-01. `plausible` is
 the one date window of the project: not before EARLIEST, not after the fetch time (default: now) plus SKEW.
 """
 
@@ -13,11 +13,9 @@ import logging
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
 
 logger = logging.getLogger(__name__)
 
-ALMATY = ZoneInfo("Asia/Almaty")
 #: The plausible window of a publication date: none of the sources published before 1990, and a page cannot
 #: be published after it was fetched (SKEW allows for clocks and time zones).
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -63,7 +61,7 @@ VISIBLE_TIME_RE = re.compile(
 )
 
 
-def to_utc(moment: datetime, tz: tzinfo = ALMATY) -> datetime:
+def to_utc(moment: datetime, tz: tzinfo) -> datetime:
     """Return `moment` in UTC; a naive `moment` is read as wall-clock time in `tz`.
 
     OverflowError when the UTC time is outside datetime's range (year 1 or 9999 with an offset).
@@ -73,7 +71,7 @@ def to_utc(moment: datetime, tz: tzinfo = ALMATY) -> datetime:
     return moment.astimezone(UTC)
 
 
-def safe_utc(moment: datetime, tz: tzinfo = ALMATY) -> datetime | None:
+def safe_utc(moment: datetime, tz: tzinfo) -> datetime | None:
     """`to_utc`, or None when the moment cannot be represented in UTC or its offset is not a real one."""
     try:
         offset = moment.utcoffset()
@@ -91,12 +89,12 @@ def plausible(moment: datetime, fetched_at: datetime | None = None) -> bool:
     return EARLIEST <= moment <= latest
 
 
-def local_date(moment: datetime, tz: tzinfo = ALMATY) -> date:
+def local_date(moment: datetime, tz: tzinfo) -> date:
     """Return the calendar date of the aware `moment` as seen in `tz`."""
     return moment.astimezone(tz).date()
 
 
-def parse_iso(text: str, tz: tzinfo = ALMATY) -> datetime | None:
+def parse_iso(text: str, tz: tzinfo) -> datetime | None:
     """Parse an ISO 8601 date-time ('Z', '+05:00' or '+0500' offsets; naive means `tz`) to UTC, or None."""
     value = text.strip()
     if not value:
@@ -122,7 +120,7 @@ def month_number(word: str) -> int | None:
     return None
 
 
-def parse_visible_time(text: str, tz: tzinfo = ALMATY) -> datetime | None:
+def parse_visible_time(text: str, tz: tzinfo) -> datetime | None:
     """Parse 'HH:MM, DD <Month> YYYY[ | GMT +5]' to UTC (the printed offset wins over `tz`), or None."""
     match = VISIBLE_TIME_RE.match(text.strip())
     if match is None:
@@ -156,7 +154,7 @@ DAY_TIME_RE = re.compile(r"^(\d{1,2})\s+(\S+?),?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})
 RELATIVE_TIME_RE = re.compile(r"^(\w+),?\s+(\d{1,2}):(\d{2})$")
 
 
-def parse_day_time(text: str, reference: date | None = None, tz: tzinfo = ALMATY) -> datetime | None:
+def parse_day_time(text: str, reference: date | None, tz: tzinfo) -> datetime | None:
     """Parse 'DD <month> YYYY, HH:MM' or 'Сегодня/Вчера/Бүгін/Кеше, HH:MM' (on local `reference`) to UTC."""
     value = unicodedata.normalize("NFC", " ".join(text.split()))
     try:

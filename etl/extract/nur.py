@@ -34,7 +34,7 @@ class NurParser(SiteParser):
 
     def visible_time(self, text: str) -> datetime | None:
         """`1 қаңтар 2026, 14:40` (local time)."""
-        return parse_day_time(text, tz=self.tz)
+        return parse_day_time(text, None, self.tz)
 
 
 class NurV2025(NurParser):

@@ -7,11 +7,11 @@ Reads (through Settings): S3_BUCKET and the S3 connection settings, DATABASE_URL
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import logging
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -181,17 +181,36 @@ def of_warcs(database_url: str, warc_keys: list[str]) -> list[Capture]:
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A stored response as `show` prints it: the WARC headers, the HTTP status line and headers, the body."""
+    """A stored response as `show` prints it: the WARC headers, the HTTP status line and headers, and the raw
+    record, whose decoded body `chunks()` streams (a gzip bomb is never held whole)."""
 
     warc_headers: list[tuple[str, str]]
     status_line: str
     http_headers: list[tuple[str, str]]
-    body: bytes
+    where: str
+    record: bytes
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The decoded body, `size` bytes at a time."""
+        try:
+            for record in ArchiveIterator(io.BytesIO(self.record)):
+                stream = record.content_stream()
+                while chunk := stream.read(size):
+                    yield chunk
+                return
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
+            raise PipelineError(f"the record at {self.where} cannot be read: {exc}") from exc
+
+    @property
+    def body(self) -> bytes:
+        """The whole decoded body (small responses only; `chunks()` for anything else)."""
+        return b"".join(self.chunks())
 
 
 def read(settings: Settings, capture: Capture) -> StoredResponse:
-    """Fetch one capture's record with a single ranged S3 read and parse it."""
+    """Fetch one capture's record with a single ranged S3 read and parse its headers."""
     last = capture.warc_offset + capture.warc_length - 1
+    where = f"{capture.warc_key}@{capture.warc_offset}"
     try:
         obj = s3.client(settings).get_object(Bucket=settings.s3_bucket, Key=capture.warc_key,
                                              Range=f"bytes={capture.warc_offset}-{last}")
@@ -200,10 +219,9 @@ def read(settings: Settings, capture: Capture) -> StoredResponse:
         raise PipelineError(f"cannot read s3://{settings.s3_bucket}/{capture.warc_key}: {s3.describe_error(exc)}") from exc
     try:
         for record in ArchiveIterator(io.BytesIO(data)):
-            body = record.content_stream().read()
             http = record.http_headers
             return StoredResponse(list(record.rec_headers.headers), http.statusline if http else "",
-                                  list(http.headers) if http else [], body)
-    except (OSError, EOFError, ValueError, gzip.BadGzipFile) as exc:
-        raise PipelineError(f"the record at {capture.warc_key}@{capture.warc_offset} cannot be read: {exc}") from exc
-    raise PipelineError(f"no record at {capture.warc_key}@{capture.warc_offset}")
+                                  list(http.headers) if http else [], where, data)
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raise PipelineError(f"the record at {where} cannot be read: {exc}") from exc
+    raise PipelineError(f"no record at {where}")

@@ -169,7 +169,7 @@ def start(base_dir: Path, port: int, logfile: Path) -> PidRecord:
     if trusting:
         _require_passwords(port, base_dir, pgdata, secret)
     ensure_database(port, base_dir)
-    return PidRecord("postgres", pid, psutil.Process(pid).create_time(), (port,), database_url(port, base_dir))
+    return PidRecord.of("postgres", pid, (port,), database_url(port, base_dir))
 
 
 def _hba_rules(pgdata: Path) -> str:

@@ -21,23 +21,37 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PidRecord:
-    """What a pid file says about a process we started."""
+    """What a pid file says about a process we started (`started`: seconds after boot, see started_after_boot)."""
 
     name: str
     pid: int
-    create_time: float
+    started: float
     ports: tuple[int, ...]
     url: str
+
+    @classmethod
+    def of(cls, name: str, pid: int, ports: tuple[int, ...], url: str) -> PidRecord:
+        """The record of a running process."""
+        return cls(name, pid, started_after_boot(psutil.Process(pid)), ports, url)
 
     def process(self) -> psutil.Process | None:
         """Return the live process if it is still the one we started, else None."""
         try:
             proc = psutil.Process(self.pid)
-            if abs(proc.create_time() - self.create_time) > 1.0 or proc.status() == psutil.STATUS_ZOMBIE:
+            if abs(started_after_boot(proc) - self.started) > 1.0 or proc.status() == psutil.STATUS_ZOMBIE:
                 return None
             return proc
         except psutil.Error:
             return None
+
+
+def started_after_boot(proc: psutil.Process) -> float:
+    """When a process started, in seconds after boot.
+
+    Not `create_time()` alone: that adds the boot time, which moves whenever the wall clock is stepped (a
+    resumed virtual machine, NTP), and a live server would then look like a stranger's process.
+    """
+    return proc.create_time() - psutil.boot_time()
 
 
 def write_pid(path: Path, record: PidRecord) -> None:
@@ -54,7 +68,8 @@ def read_pid(path: Path) -> PidRecord | None:
         return PidRecord(
             name=data["name"],
             pid=int(data["pid"]),
-            create_time=float(data["create_time"]),
+            started=float(data["started"]) if "started" in data
+            else float(data["create_time"]) - psutil.boot_time(),  # a pid file written before `started`
             ports=tuple(int(p) for p in data["ports"]),
             url=str(data["url"]),
         )

@@ -17,8 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
-
 from etl.core.errors import ServiceError
 from etl.dev.services.procs import PidRecord, require_free_ports
 from etl.dev.services.seaweed_security import write_security
@@ -77,7 +75,4 @@ def start(base_dir: Path, s3_port: int, access_key: str, secret_key: str, logfil
             args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             cwd=base_dir, start_new_session=True,
         )
-    return PidRecord(
-        "seaweedfs", proc.pid, psutil.Process(proc.pid).create_time(), tuple(ports.values()),
-        f"http://127.0.0.1:{s3_port}",
-    )
+    return PidRecord.of("seaweedfs", proc.pid, tuple(ports.values()), f"http://127.0.0.1:{s3_port}")
