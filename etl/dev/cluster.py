@@ -124,10 +124,9 @@ def up(settings: Settings) -> Settings:
 
 def _record(name: str, pid: int, ports: tuple[int, ...], url: str) -> PidRecord:
     try:
-        created = psutil.Process(pid).create_time()
-    except psutil.Error:
-        created = 0.0  # exited already: the record never matches a live process
-    return PidRecord(name, pid, created, ports, url)
+        return PidRecord.of(name, pid, ports, url)
+    except psutil.Error:  # exited already: a record that never matches a live process
+        return PidRecord(name, pid, -1.0, ports, url)
 
 
 def down(settings: Settings) -> list[str]:

@@ -11,8 +11,6 @@ import os
 import shutil
 import subprocess
 
-import psutil
-
 from etl.core.config import Settings
 from etl.core.errors import ServiceError
 from etl.dev.cluster_env import broker_url, cluster_dir, cluster_secrets
@@ -49,8 +47,7 @@ def start(settings: Settings) -> PidRecord:
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     wait_until(lambda: _ping(settings, proc), START_TIMEOUT, "Redis")
     log.info("Redis running on 127.0.0.1:%s (pid %s)", settings.redis_port, proc.pid)
-    return PidRecord("redis", proc.pid, psutil.Process(proc.pid).create_time(), (settings.redis_port,),
-                     f"redis://127.0.0.1:{settings.redis_port}/0")
+    return PidRecord.of("redis", proc.pid, (settings.redis_port,), f"redis://127.0.0.1:{settings.redis_port}/0")
 
 
 def _ping(settings: Settings, proc: subprocess.Popen[bytes]) -> bool:
