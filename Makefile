@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 export NEWSARCHIVE_STATE_DIR ?= $(CURDIR)/.newsarchive
 DEMO_DAY ?= 2026-01-01
 
-.PHONY: install demo test lint typecheck check airflow services-up services-down clean webarchive-tools bench bench-quick
+.PHONY: install demo test test-cluster lint typecheck check airflow cluster cluster-down services-up services-down \
+	clean webarchive-tools bench bench-quick
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 2; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embedded]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embedded,deploy]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -55,6 +56,18 @@ bench-quick: $(STAMP)
 
 airflow: $(STAMP)
 	$(BIN)/python scripts/airflow_standalone.py
+
+# The CeleryExecutor deployment of docker-compose.yml as local processes on 127.0.0.1 (needs Debian's redis-server:
+# `sudo apt-get install -y redis-server`); `make cluster-down` stops every process of it.
+cluster: $(STAMP)
+	$(BIN)/newsarchive cluster up
+
+cluster-down: $(STAMP)
+	$(BIN)/newsarchive cluster down
+
+# The cluster test alone: three replay days on two workers, one worker killed mid-backfill (several minutes).
+test-cluster: $(STAMP)
+	$(BIN)/python -m pytest -q -s -m cluster tests/test_cluster.py
 
 services-up: $(STAMP)
 	$(BIN)/newsarchive services up

@@ -148,7 +148,7 @@ def test_every_setting_has_its_own_variable() -> None:
                "NEWSARCHIVE_AUTOTHROTTLE": "1", "NEWSARCHIVE_SOURCE_MODULES": "m", "NEWSARCHIVE_CRAWL_POOL": "p",
                "NEWSARCHIVE_STATE_DIR": "/tmp/other-state", "NEWSARCHIVE_USER_AGENT": "ua",
                "NEWSARCHIVE_PG_PORT": "2000", "NEWSARCHIVE_S3_PORT": "2000", "NEWSARCHIVE_REPLAY_PORT": "2000",
-               "NEWSARCHIVE_AIRFLOW_PORT": "2000", "NEWSARCHIVE_SOURCES": "kazinform",
+               "NEWSARCHIVE_AIRFLOW_PORT": "2000", "NEWSARCHIVE_REDIS_PORT": "2000", "NEWSARCHIVE_SOURCES": "kazinform",
                "NEWSARCHIVE_MAX_PAGE_BYTES": "1000000"}
     reached = set()
     for name in setting_variables() - {"NEWSARCHIVE_ENV_FILE"}:

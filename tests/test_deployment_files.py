@@ -468,7 +468,8 @@ def test_dependencies_install_before_the_code_is_copied() -> None:
 # Settings that only the local development tools read: the ports of the embedded servers, the replay site and
 # the local Airflow, and the settings-file switch. Every other setting reaches the containers from `.env`.
 LOCAL_ONLY_SETTINGS = {"NEWSARCHIVE_PG_PORT", "NEWSARCHIVE_S3_PORT", "NEWSARCHIVE_REPLAY_PORT",
-                       "NEWSARCHIVE_AIRFLOW_PORT", "NEWSARCHIVE_ENV_FILE"}
+                       "NEWSARCHIVE_AIRFLOW_PORT", "NEWSARCHIVE_REDIS_PORT", "NEWSARCHIVE_CLUSTER_WORKERS",
+                       "NEWSARCHIVE_ENV_FILE"}
 
 
 def test_every_setting_reaches_the_airflow_containers(anchor_env: dict[str, str]) -> None:

@@ -3,8 +3,8 @@ archive the local days D..D2, created through Airflow's own backfill (etl.steps.
 scheduler.
 
 Reads NEWSARCHIVE_TIMEZONE through Settings. The Airflow it talks to: the one configured in the environment
-(AIRFLOW_HOME, AIRFLOW__*) or, when the archive is the embedded one, the local Airflow of `make airflow`
-under NEWSARCHIVE_STATE_DIR.
+(AIRFLOW_HOME, AIRFLOW__*) or, when the archive is the embedded one, the local cluster of `make cluster` (when
+it runs) or the local Airflow of `make airflow` under NEWSARCHIVE_STATE_DIR.
 """
 
 from __future__ import annotations
@@ -59,7 +59,12 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _airflow_env(settings: Settings) -> dict[str, str] | None:
-    """The local Airflow's environment when the archive is the embedded one; None: this process's own."""
+    """The local cluster's or local Airflow's environment when the archive is the embedded one; None: this
+    process's own."""
+    from etl.dev import cluster
+    from etl.dev.cluster_env import cluster_env
     from etl.dev.local import local_airflow_env
 
+    if any(item.name == "scheduler" and item.running for item in cluster.status(settings)):
+        return cluster_env(settings)
     return local_airflow_env(settings)

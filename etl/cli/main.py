@@ -27,7 +27,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 COMMAND_MODULES: tuple[str, ...] = ("etl.cli.query", "etl.cli.export", "etl.cli.backfill",
                                     "etl.cli.coverage", "etl.cli.reextract", "etl.cli.report",
                                     "etl.cli.sources", "etl.cli.webarchive", "etl.cli.probe",
-                                    "etl.cli.capture", "etl.cli.airflow")
+                                    "etl.cli.capture", "etl.cli.airflow", "etl.cli.cluster")
 
 
 def _out(text: str = "") -> None:
@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     try:
         settings = load_settings()
-        if args.command != "services":  # local mode: unset service URLs from the running embedded servers
+        if args.command not in ("services", "cluster"):  # local mode: unset service URLs from the running embedded servers
             from etl.dev.services.manager import resolve_settings
 
             settings = resolve_settings(settings)

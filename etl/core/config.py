@@ -3,6 +3,7 @@
 Reads: DATABASE_URL, S3_ENDPOINT_URL, S3_BUCKET, S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_USER_AGENT,
 NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_AIRFLOW_PORT,
+NEWSARCHIVE_REDIS_PORT, NEWSARCHIVE_CLUSTER_WORKERS,
 NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
 NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED,
 NEWSARCHIVE_MAX_PAGE_BYTES, NEWSARCHIVE_CRAWL_POOL, NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES,
@@ -51,6 +52,10 @@ class Settings:
     replay_port: int = 8700
     #: The local Airflow's API server and UI (`make airflow`), on 127.0.0.1.
     airflow_port: int = 8080
+    #: The local cluster's Redis (Celery broker, `make cluster`), on 127.0.0.1.
+    redis_port: int = 56379
+    #: Celery workers the local cluster starts (`make cluster`), each its own process and hostname.
+    cluster_workers: int = 2
     crawl_timeout: int = 1800
     #: Seconds one statement of `newsarchive query` may run (0 = no limit).
     query_timeout: int = 60
@@ -227,6 +232,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         s3_port=_int(env, "NEWSARCHIVE_S3_PORT", 8333, 1024),
         replay_port=_int(env, "NEWSARCHIVE_REPLAY_PORT", 8700, 1024),
         airflow_port=_int(env, "NEWSARCHIVE_AIRFLOW_PORT", 8080, 1024),
+        redis_port=_int(env, "NEWSARCHIVE_REDIS_PORT", 56379, 1024),
+        cluster_workers=_int(env, "NEWSARCHIVE_CLUSTER_WORKERS", 2, 1, 16),
         crawl_timeout=_int(env, "NEWSARCHIVE_CRAWL_TIMEOUT", 1800, 10, 86400),
         query_timeout=_int(env, "NEWSARCHIVE_QUERY_TIMEOUT", 60, 0, 86400),
         download_delay=_float(env, "NEWSARCHIVE_DOWNLOAD_DELAY", None),

@@ -95,7 +95,8 @@ def local_env(settings: Settings, replay_url: str | None = None, *, download_del
 def init_airflow(settings: Settings, env: dict[str, str]) -> None:
     """Migrate the local Airflow metadata database and create the crawl pool (crawl_pool, crawl_pool_slots)."""
     airflow(["db", "migrate"], env, timeout=300)  # the crawl tasks' pool must exist before they are scheduled
-    use_write_ahead_log(settings)
+    if env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "").startswith("sqlite:"):
+        use_write_ahead_log(settings)
     airflow(["pools", "set", settings.crawl_pool, str(settings.crawl_pool_slots), "crawls of news sites at once"], env)
 
 

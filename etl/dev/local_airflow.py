@@ -30,7 +30,8 @@ from etl.dev.services.procs import require_free_ports
 
 log = logging.getLogger(__name__)
 
-#: Start order; stopped in reverse (the API server last: finishing tasks still report to it).
+#: Start order (then any extra components, such as Celery workers); stopped in reverse (the API server last:
+#: finishing tasks still report to it).
 COMPONENTS: dict[str, list[str]] = {
     "api-server": ["api-server", "--workers", "1"],
     "dag-processor": ["dag-processor"],
@@ -43,11 +44,15 @@ STOP_TIMEOUT = 60.0
 class LocalAirflow:
     """Start the chosen components, wait for the API server's health; stop them all on exit."""
 
-    def __init__(self, env: Mapping[str, str], components: Sequence[str] = tuple(COMPONENTS)) -> None:
+    def __init__(self, env: Mapping[str, str], components: Sequence[str] = tuple(COMPONENTS),
+                 extra: Mapping[str, Sequence[str]] | None = None) -> None:
         self.env = dict(env)
         self.home = Path(self.env["AIRFLOW_HOME"])
         self.port = int(self.env["AIRFLOW__API__PORT"])
-        self.components = [name for name in COMPONENTS if name in components]
+        #: `airflow` arguments per component, in start order: the chosen ones, then `extra` (e.g. Celery workers).
+        self.commands = {name: list(args) for name, args in COMPONENTS.items() if name in components}
+        self.commands.update({name: list(args) for name, args in (extra or {}).items()})
+        self.components = list(self.commands)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     @property
@@ -66,7 +71,7 @@ class LocalAirflow:
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         for name in self.components:
             with self.log_path(name).open("ab") as out:
-                self.procs[name] = subprocess.Popen([airflow, *COMPONENTS[name]], env=self.env, stdout=out,
+                self.procs[name] = subprocess.Popen([airflow, *self.commands[name]], env=self.env, stdout=out,
                                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                                     start_new_session=True)
             log.info("started airflow %s (pid %s), log %s", name, self.procs[name].pid, self.log_path(name))
