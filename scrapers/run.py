@@ -11,6 +11,7 @@ and whatever scrapers.settings.crawl_settings turns into Scrapy settings (passed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -269,6 +270,9 @@ class CrawlProcess:
             pass
         finally:
             self.stop()
+        with contextlib.suppress(OSError):
+            if self.log_path.stat().st_size == 0:  # nothing went wrong outside the runs' own logs
+                self.log_path.unlink()
 
 
 _SESSION: ContextVar[CrawlProcess | None] = ContextVar("crawl_session", default=None)
