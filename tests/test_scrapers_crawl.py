@@ -365,7 +365,7 @@ def test_a_session_runs_every_crawl_in_one_process_with_the_same_output(site: Re
     assert second.counts["fetched"] == 0 and second.counts["skipped_known"] == 4
 
 
-def test_a_session_starts_a_new_process_after_a_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_session_starts_a_new_process_after_a_timeout_or_a_death(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scrapers.run, "_STOP_GRACE_SECONDS", 0.5)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -378,4 +378,9 @@ def test_a_session_starts_a_new_process_after_a_timeout(tmp_path: Path, monkeypa
             assert session.process is None
             with pytest.raises(PipelineError, match="could not run"):
                 run_crawl(dataclasses.replace(KAZINFORM, name="nope"), START, END, tmp_path, "x", settings)
-    assert session.started == 2
+            assert session.process is not None
+            session.process.kill()  # died while idle: the next crawl starts another
+            session.process.wait()
+            with pytest.raises(PipelineError, match="could not run"):
+                run_crawl(dataclasses.replace(KAZINFORM, name="nope"), START, END, tmp_path, "y", settings)
+    assert session.started == 3
