@@ -1,19 +1,28 @@
-"""Run one crawl in a fresh `python -m scrapy crawl` subprocess and check what it left behind.
+"""Run crawls in a Scrapy subprocess and check what each left behind.
 
-Reads (from the etl.core.config.Settings it is given): crawl_timeout, and whatever
-scrapers.settings.crawl_settings turns into Scrapy settings (passed with `-s`).
+Without a session, each `run_crawl` is one fresh `python -m scrapy crawl` process. Inside `crawl_session()`
+(what `backfill` and `ingest` open), every crawl goes to one long-lived `python -m scrapers.serve` process that
+runs them one after another (started on first use, started again if it died or was stopped): the same
+arguments, settings, WARC, manifest and log per run, without importing Scrapy again for every source-day.
+
+Reads (from the etl.core.config.Settings it is given): crawl_timeout, state_dir (the session's process log),
+and whatever scrapers.settings.crawl_settings turns into Scrapy settings (passed with `-s`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
+import select
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +71,7 @@ def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def crawl_command(
+def crawl_job(
     source: Source,
     start: datetime,
     end: datetime,
@@ -73,8 +82,8 @@ def crawl_command(
     known_ids_file: Path | None,
     refetch: bool,
     probe: int = 0,
-) -> list[str]:
-    """Build the `scrapy crawl` command line of one run."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The spider arguments (`-a`, empty ones left out) and Scrapy settings (`-s`) of one run."""
     args = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -89,10 +98,28 @@ def crawl_command(
         "NEWSARCHIVE_WARC_PATH": str(warc_path),
         "NEWSARCHIVE_MANIFEST_PATH": str(manifest_path),
     }
+    return {name: value for name, value in args.items() if value}, values
+
+
+def crawl_command(
+    source: Source,
+    start: datetime,
+    end: datetime,
+    run_key: str,
+    settings: Settings,
+    warc_path: Path,
+    manifest_path: Path,
+    known_ids_file: Path | None,
+    refetch: bool,
+    probe: int = 0,
+) -> list[str]:
+    """Build the `scrapy crawl` command line of one run."""
+    args, values = crawl_job(
+        source, start, end, run_key, settings, warc_path, manifest_path, known_ids_file, refetch, probe
+    )
     command = [sys.executable, "-m", "scrapy", "crawl", source.spider]
     for name, value in args.items():
-        if value:
-            command += ["-a", f"{name}={value}"]
+        command += ["-a", f"{name}={value}"]
     for name, setting in values.items():
         command += ["-s", f"{name}={setting}"]
     return command
@@ -117,6 +144,155 @@ def _fail(message: str, log_path: Path) -> PipelineError:
     return PipelineError(
         f"{message} (log: {log_path})" + (f"\n--- crawl log tail ---\n{tail}" if tail else "")
     )
+
+
+def _crawl_in_subprocess(command: list[str], env: dict[str, str], log_path: Path, timeout: int, run_key: str) -> None:
+    """Run one `scrapy crawl` command to its end; raise PipelineError when it timed out, failed or was killed."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise _fail(f"crawl {run_key} timed out after {timeout} s and was stopped", log_path) from None
+        except BaseException:
+            _stop(process)
+            raise
+    if returncode < 0:
+        raise _fail(f"crawl {run_key} was killed by signal {-returncode}", log_path)
+    if returncode != 0:
+        raise _fail(f"crawl {run_key} exited with status {returncode}", log_path)
+
+
+class CrawlProcess:
+    """One long-lived `python -m scrapers.serve` process running crawls one after another (see scrapers/serve.py).
+
+    Started on the first crawl; a crawl that times out or is interrupted stops it (SIGTERM, as for a
+    `scrapy crawl` child), and the next crawl starts a new one. Its own log (start-up, warnings) is `log_path`.
+    """
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0  # processes started, for tests and benchmarks
+        self._buffer = b""
+
+    def _ensure(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        if self.process is not None and self.process.poll() is None:
+            return self.process
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [sys.executable, "-m", "scrapers.serve"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                bufsize=0,
+            )
+        self.started += 1
+        self._buffer = b""
+        logger.info("started crawl process %s (log %s)", self.process.pid, self.log_path)
+        return self.process
+
+    def _reply(self, process: subprocess.Popen[bytes], deadline: float) -> dict[str, object] | None:
+        """The next reply line, or None when the process ended first; TimeoutError past `deadline`."""
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        reply: dict[str, object] = json.loads(line)
+        return reply
+
+    def crawl(self, spider: str, args: dict[str, str], values: dict[str, str], log_path: Path,
+              env: dict[str, str], timeout: int, run_key: str) -> None:
+        """Run one crawl in the process; raise PipelineError when it timed out, could not run or the process died."""
+        process = self._ensure(env)
+        job = {"spider": spider, "args": args, "settings": values, "log": str(log_path)}
+        assert process.stdin is not None
+        try:
+            process.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode("utf-8"))
+            process.stdin.flush()
+            reply = self._reply(process, time.monotonic() + timeout)
+        except TimeoutError:
+            self.stop()
+            raise _fail(f"crawl {run_key} timed out after {timeout} s and was stopped", log_path) from None
+        except BrokenPipeError:
+            reply = None
+        except BaseException:
+            self.stop()
+            raise
+        if reply is None:
+            self.stop()
+            status = process.returncode
+            how = f"was killed by signal {-status}" if status and status < 0 else f"exited with status {status}"
+            raise _fail(f"crawl {run_key}: the crawl process {how} (its log: {self.log_path})", log_path)
+        if reply.get("error"):
+            raise _fail(f"crawl {run_key} could not run: {reply['error']}", log_path)
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL), if it runs."""
+        if self.process is not None:
+            _stop(self.process)
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None:
+                    pipe.close()
+            self.process = None
+
+    def close(self) -> None:
+        """End the process the quiet way (end of its input), stopping it if it does not end soon."""
+        process = self.process
+        if process is None:
+            return
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+            process.wait(timeout=_STOP_GRACE_SECONDS)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
+        finally:
+            self.stop()
+        with contextlib.suppress(OSError):
+            if self.log_path.stat().st_size == 0:  # nothing went wrong outside the runs' own logs
+                self.log_path.unlink()
+
+
+_SESSION: ContextVar[CrawlProcess | None] = ContextVar("crawl_session", default=None)
+
+
+@contextmanager
+def crawl_session(settings: Settings) -> Iterator[CrawlProcess]:
+    """Within the block, every `run_crawl` of this thread goes to one long-lived crawl process (an enclosing
+    session's, if there is one); the process ends with the block."""
+    current = _SESSION.get()
+    if current is not None:
+        yield current
+        return
+    session = CrawlProcess(settings.state_dir / "work" / f"crawl-process-{os.getpid()}.log")
+    token = _SESSION.set(session)
+    try:
+        yield session
+    finally:
+        _SESSION.reset(token)
+        session.close()
 
 
 def run_crawl(
@@ -153,39 +329,25 @@ def run_crawl(
         known_file = run_dir / f"{run_key}.known_ids.txt"
         known_file.write_text("".join(f"{item}\n" for item in ids), encoding="utf-8")
 
-    command = crawl_command(
-        source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
-    )
     env = dict(os.environ)
     env["SCRAPY_SETTINGS_MODULE"] = "scrapers.settings"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH", ""))))
-    logger.info("crawl %s %s: %s .. %s (%d known ids)", source.name, run_key, start, end, len(ids))
+    session = _SESSION.get()
+    logger.info("crawl %s %s: %s .. %s (%d known ids)%s", source.name, run_key, start, end, len(ids),
+                " in the session's crawl process" if session else "")
     began = time.monotonic()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    if session is not None:
+        args, values = crawl_job(
+            source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
         )
-        try:
-            returncode = process.wait(timeout=settings.crawl_timeout)
-        except subprocess.TimeoutExpired:
-            _stop(process)
-            raise _fail(
-                f"crawl {run_key} timed out after {settings.crawl_timeout} s and was stopped", log_path
-            ) from None
-        except BaseException:
-            _stop(process)
-            raise
+        session.crawl(source.spider, args, values, log_path, env, settings.crawl_timeout, run_key)
+    else:
+        command = crawl_command(
+            source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
+        )
+        _crawl_in_subprocess(command, env, log_path, settings.crawl_timeout, run_key)
     elapsed = time.monotonic() - began
 
-    if returncode < 0:
-        raise _fail(f"crawl {run_key} was killed by signal {-returncode}", log_path)
-    if returncode != 0:
-        raise _fail(f"crawl {run_key} exited with status {returncode}", log_path)
     if not manifest_path.is_file():
         raise _fail(f"crawl {run_key} left no manifest {manifest_path.name}", log_path)
     if not warc_path.is_file():

@@ -337,3 +337,50 @@ def test_too_many_blocks_in_a_row_stop_the_crawl(
     manifest = json.loads((tmp_path / "blocked.manifest.json").read_text(encoding="utf-8"))
     assert manifest["finish_reason"] == "blocked"
     assert manifest["counts"]["blocked"] == 1
+
+
+# -- a crawl session: one long-lived crawl process for many runs (scrapers/serve.py) ------------------------
+
+
+def test_a_session_runs_every_crawl_in_one_process_with_the_same_output(site: ReplayServer, tmp_path: Path) -> None:
+    with ReplayServer(build_site(tmp_path / "replay-alone")) as other:  # the site answers 429 once: a fresh copy
+        alone = run_crawl(KAZINFORM, START, END, tmp_path / "alone", "kazinform-20260101", crawl_settings(other.base_url))
+    settings = crawl_settings(site.base_url)
+    broken = dataclasses.replace(KAZINFORM, name="no_such_spider")
+    with scrapers.run.crawl_session(dataclasses.replace(settings, state_dir=tmp_path / "state")) as session:
+        first = run_crawl(KAZINFORM, START, END, tmp_path / "s1", "kazinform-20260101", settings)
+        with pytest.raises(PipelineError, match="could not run: .*no_such_spider") as caught:
+            run_crawl(broken, START, END, tmp_path / "s2", "broken", settings)  # a failed run stays that run's
+        known = [KAZINFORM.article_id(url) or "" for url in ok_articles(manifest_of(first))]
+        second = run_crawl(KAZINFORM, START, END, tmp_path / "s3", "kazinform-20260101", settings, known_ids=known)
+        pid = session.process.pid if session.process else None
+    assert session.started == 1 and pid is not None
+    assert session.process is None  # ended with the block
+    assert "crawl log tail" in str(caught.value)
+    assert first.counts == alone.counts
+    strip = ("warc_offset", "warc_length", "record_id", "fetched_at")
+    rows = [[{k: v for k, v in r.items() if k not in strip} for r in manifest_of(o)["records"]] for o in (alone, first)]
+    assert sorted(rows[0], key=json.dumps) == sorted(rows[1], key=json.dumps)
+    assert "Spider closed (finished)" in first.log_path.read_text(encoding="utf-8")
+    assert second.counts["fetched"] == 0 and second.counts["skipped_known"] == 4
+
+
+def test_a_session_starts_a_new_process_after_a_timeout_or_a_death(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scrapers.run, "_STOP_GRACE_SECONDS", 0.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings = crawl_settings(url, crawl_timeout=10, state_dir=tmp_path / "state")
+        with scrapers.run.crawl_session(settings) as session:
+            with pytest.raises(PipelineError, match="timed out after 10 s"):
+                run_crawl(KAZINFORM, START, END, tmp_path, "hang", settings)
+            assert session.process is None
+            with pytest.raises(PipelineError, match="could not run"):
+                run_crawl(dataclasses.replace(KAZINFORM, name="nope"), START, END, tmp_path, "x", settings)
+            assert session.process is not None
+            session.process.kill()  # died while idle: the next crawl starts another
+            session.process.wait()
+            with pytest.raises(PipelineError, match="could not run"):
+                run_crawl(dataclasses.replace(KAZINFORM, name="nope"), START, END, tmp_path, "y", settings)
+    assert session.started == 3

@@ -1,7 +1,7 @@
 """`newsarchive backfill --source S[,S2...|all] --start D1 --end D2 [--only-gaps] [--refetch]`: fill past days.
 
 Reads every pipeline setting through Settings (or the running embedded services). Each source is its own
-resumable job, run one after the other. Progress on stderr, the summary of every job as JSON on stdout (keyed
+resumable job, run one after the other, all of them crawling in one long-lived crawl process. Progress on stderr, the summary of every job as JSON on stdout (keyed
 by source), then one line per failed or unhealthy day on stderr; exit status 1 when a day failed or is
 unhealthy (run the same command again to retry the failed days).
 """
@@ -13,10 +13,10 @@ import json
 import sys
 from datetime import datetime
 
-from etl.cli.args import date_arg
+from etl.cli.args import date_arg, source_names
 from etl.core.config import Settings
-from etl.core.errors import UserError
 from etl.steps.plan import STEPS
+from scrapers.run import crawl_session
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,20 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(handler=cmd_backfill)
 
 
-def source_names(values: list[str]) -> list[str]:
-    """The sources named by repeated/comma-separated `--source` values (`all`: the enabled ones), in order."""
-    from etl.sources import enabled_sources, get_source
-
-    names: list[str] = []
-    for value in values:
-        for name in filter(None, (part.strip() for part in value.split(","))):
-            found = [s.name for s in enabled_sources()] if name == "all" else [get_source(name).name]
-            names += [n for n in found if n not in names]
-    if not names:
-        raise UserError("--source names no source")
-    return names
-
-
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     """Run or resume one backfill job per source; report failed and unhealthy days."""
     from etl.steps import backfill
@@ -61,7 +47,8 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
                 for name in source_names(args.source)]
     for request in requests:
         backfill.validate(request, today)
-    results = {r.source: backfill.run(settings, r, stream=backfill.default_stream()) for r in requests}
+    with crawl_session(settings):  # one crawl process for every source's days
+        results = {r.source: backfill.run(settings, r, stream=backfill.default_stream()) for r in requests}
     sys.stdout.write(json.dumps({name: result.as_json() for name, result in results.items()},
                                 ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     problems = backfill.problem_lines(results)

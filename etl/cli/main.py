@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from etl.cli.args import date_arg
+from etl.cli.args import date_arg, source_names
 from etl.core.config import Settings, load_settings
 from etl.core.errors import PipelineError, UserError
 from etl.steps.plan import STEPS
@@ -80,14 +80,21 @@ def cmd_replay_site(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Run every pipeline step for one source and one local day, without Airflow; print the run's summary."""
+    """Run every pipeline step for one local day of one or several sources, without Airflow; print the run's
+    summary (several sources: each source's summary, or its one-line error, by name; exit 1 if one failed)."""
     from etl.steps import pipeline
 
-    summary = pipeline.ingest_day(
-        settings, args.source, args.date, refetch=args.refetch, trigger="cli"
-    )
-    _out(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
-    return 0
+    names = source_names(args.source)
+    if len(names) == 1:
+        summary = pipeline.ingest_day(settings, names[0], args.date, refetch=args.refetch, trigger="cli")
+        _out(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+    results = pipeline.ingest_sources(settings, names, args.date, refetch=args.refetch, trigger="cli")
+    _out(json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True))
+    failed = [f"  {name}: {out['error']}" for name, out in results.items() if "error" in out]
+    if failed:
+        sys.stderr.write(f"newsarchive: failed: {len(failed)} of {len(names)} source(s)\n" + "\n".join(failed) + "\n")
+    return 1 if failed else 0
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(handler=cmd_replay_site)
 
     ingest = sub.add_parser("ingest", help=f"{' -> '.join(s.name for s in STEPS)} for one source and day (no Airflow)")
-    ingest.add_argument("--source", required=True, help="source name, e.g. kazinform")
+    ingest.add_argument("--source", required=True, action="append", metavar="S",
+                        help="source name, e.g. kazinform; several: repeat it or separate by commas (one crawl "
+                        "process for all); `all`: every enabled source")
     ingest.add_argument("--date", required=True, type=date_arg, help="local day (NEWSARCHIVE_TIMEZONE), YYYY-MM-DD")
     ingest.add_argument("--refetch", action="store_true", help="fetch articles again even if already loaded")
     ingest.set_defaults(handler=cmd_ingest)

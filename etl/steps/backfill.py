@@ -8,8 +8,11 @@ is fetched or archived twice. A day without a run of this job adopts the latest 
 that stopped between steps (unless refetching). Only one process works on a job at a time, and each day is
 worked on under its day lock (etl/store/locks.py), so overlapping backfills, ingests and DAG runs never crawl
 the same day at once: a day another process holds is recorded as failed and retried by the next run. SIGTERM
-and SIGINT stop the crawl child and leave the day to be resumed. A failing day is recorded and the next day runs; the job stays open until every day is done,
-so running it again retries the failed days only.
+and SIGINT stop the crawl child and leave the day to be resumed. A failing day is recorded and the next day runs;
+the job stays open until every day is done, so running it again retries the failed days only. Every day's crawl
+goes to one long-lived crawl process (scrapers.run.crawl_session; the caller's session when it has one), and
+every other step runs in this process: Scrapy, the parsers and the language detector are loaded once per
+backfill, not once per day.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from etl.steps import pipeline, plan
 from etl.steps.progress import ArticleWatcher, DayProgress
 from etl.store import coverage, locks
 from etl.store.db import raw_connection
+from scrapers.run import crawl_session
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +178,12 @@ class _Job:
 
 
 def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None = None,
-        on_step: StepHook | None = None) -> BackfillResult:
-    """Run (or resume) the backfill; progress goes to `stream` (None: no progress output)."""
+        on_step: StepHook | None = None, one_crawl_process: bool = True) -> BackfillResult:
+    """Run (or resume) the backfill; progress goes to `stream` (None: no progress output).
+
+    `one_crawl_process=False`: a fresh `scrapy crawl` process per day, as before sessions (benchmarks compare)."""
     try:
-        with pipeline.interruptible():
+        with pipeline.interruptible(), crawl_session(settings) if one_crawl_process else nullcontext():
             return _run(settings, request, stream, on_step)
     except _DATABASE_DOWN as exc:
         raise PipelineError(f"backfill of {request.source}: the database failed: {pipeline.first_line(exc)}; "

@@ -1,0 +1,171 @@
+"""One crawl process per command (issue 13): `backfill` and `ingest` of several sources crawl every source-day
+in one long-lived crawl process and leave exactly what one `scrapy crawl` per day left; a signal ends it; the S3
+client and the lock connections are built once and reused."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+import psutil
+import pytest
+from ops_support import REPO, query, reset, snapshot, wire
+
+import scrapers.run
+from etl.core.config import Settings
+from etl.dev.local import replay_overrides
+from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
+from etl.dev.services.manager import service_env
+from etl.sources import get_source
+from etl.steps import backfill, pipeline
+from etl.store import locks, s3
+
+START, END = date(2025, 12, 31), date(2026, 1, 2)
+REQUEST = backfill.BackfillRequest("kazinform", START, END)
+ARCHIVES = """SELECT r.partition_date, a.record_count, a.response_count, a.s3_key LIKE '%%/' || r.run_key || '.warc.gz'
+              FROM raw_archives a JOIN crawl_runs r ON r.id = a.crawl_run_id ORDER BY 1"""
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The kind of every crawl process started meanwhile: `serve` (a session's) or `scrapy` (one per crawl)."""
+    kinds: list[str] = []
+    real = subprocess.Popen
+
+    def spy(command: Any, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
+        text = " ".join(map(str, command))
+        kinds.extend(["serve"] if "scrapers.serve" in text else ["scrapy"] if "scrapy crawl" in text else [])
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(scrapers.run.subprocess, "Popen", spy)
+    yield kinds
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.integration
+def test_a_backfill_crawls_every_day_in_one_process_and_stores_what_one_process_per_day_stored(
+    settings: Settings, started: list[str]
+) -> None:
+    reset(settings)
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        old = backfill.run(wire(settings, replay), REQUEST, one_crawl_process=False)
+    assert old.done == REQUEST.days() and started == ["scrapy"] * 3
+    per_day = snapshot(settings)
+    archives = query(settings, ARCHIVES)
+
+    reset(settings)
+    fresh = dataclasses.replace(settings, s3_bucket=settings.s3_bucket + "-one")
+    s3.ensure_bucket(fresh)
+    started.clear()
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        new = backfill.run(wire(fresh, replay), REQUEST)
+    assert new.done == REQUEST.days() and not new.failed
+    assert started == ["serve"]
+    assert snapshot(fresh) == per_day  # same rows, same WARC + manifest per run under the same kind of keys
+    assert query(fresh, ARCHIVES) == archives and len(archives) == 3  # one WARC per run, the same exchanges
+    assert not list((fresh.state_dir / "work").glob("*/*.warc.gz*"))  # every run's work folder went
+
+
+@pytest.mark.integration
+def test_ingest_of_several_sources_uses_one_crawl_process_and_a_failing_source_fails_alone(
+    settings: Settings, started: list[str]
+) -> None:
+    reset(settings)
+    tengrinews = get_source("tengrinews")
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        overrides = {"kaz.inform.kz": replay.base_url,
+                     **dict.fromkeys(tengrinews.hosts, f"http://127.0.0.1:{_closed_port()}")}
+        wired = dataclasses.replace(settings, host_overrides=MappingProxyType(overrides), download_delay=0.0)
+        out = pipeline.ingest_sources(wired, ["tengrinews", "kazinform"], date(2026, 1, 1))
+    assert started == ["serve"]
+    assert "nothing fetched" in out["tengrinews"]["error"]
+    assert out["kazinform"]["status"] == "loaded" and out["kazinform"]["loaded_new"] > 0
+    assert query(settings, "SELECT source, status FROM crawl_runs ORDER BY id") == [
+        ("tengrinews", "failed"), ("kazinform", "loaded")]
+
+
+@pytest.mark.integration
+def test_the_cli_ingests_several_sources(settings: Settings) -> None:
+    reset(settings)
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        env = {**os.environ, "PYTHONPATH": str(REPO), **service_env(settings),
+               "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+               "NEWSARCHIVE_HOST_OVERRIDES": replay_overrides(replay.base_url)}
+        done = subprocess.run([sys.executable, "-m", "etl.cli.main", "ingest", "--source", "kazinform,tengrinews",
+                               "--date", "2026-01-01"], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert sorted(out) == ["kazinform", "tengrinews"]
+    assert all(summary["status"] == "loaded" for summary in out.values())
+
+
+@pytest.mark.integration
+def test_a_signal_to_a_backfill_ends_its_crawl_process_and_marks_the_run_interrupted(settings: Settings) -> None:
+    reset(settings)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections and never answers: the crawl hangs until stopped
+    env = {**os.environ, "PYTHONPATH": str(REPO), **service_env(settings),
+           "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+           "NEWSARCHIVE_HOST_OVERRIDES": f"kaz.inform.kz=http://127.0.0.1:{silent.getsockname()[1]}"}
+    command = [sys.executable, "-m", "etl.cli.main", "backfill", "--source", "kazinform", "--start", "2026-01-01",
+               "--end", "2026-01-01"]
+    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        silent.settimeout(120)
+        conn, _ = silent.accept()  # the crawl process sent its first request
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("scrapers.serve" in " ".join(child.cmdline()) for child in children)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        conn.close()
+    finally:
+        silent.close()
+        if proc.poll() is None:
+            proc.kill()
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, "the crawl process outlived its parent"
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert query(settings, "SELECT status, error FROM crawl_runs") == [("interrupted", "crawl: interrupted by SIGTERM")]
+    assert query(settings, "SELECT count(*) FROM pipeline_locks") == [(0,)]
+
+
+def test_the_s3_client_is_built_once_per_endpoint_and_keys() -> None:
+    from etl.core.config import load_settings
+
+    base = load_settings({"S3_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "k",
+                          "AWS_SECRET_ACCESS_KEY": "s"}, env_file=None)
+    assert s3.client(base) is s3.client(dataclasses.replace(base, s3_bucket="other"))  # same endpoint and keys
+    assert s3.client(base) is not s3.client(dataclasses.replace(base, s3_endpoint_url="http://127.0.0.1:10"))
+    assert s3.client(base) is not s3.client(dataclasses.replace(base, aws_access_key_id="someone-else"))
+
+
+@pytest.mark.integration
+def test_lock_connections_are_reused_and_a_dropped_one_is_replaced(settings: Settings) -> None:
+    url = settings.require_database_url()
+    pids = []
+    for name in ("day:a:2026-01-01", "run:1"):
+        with locks.held(url, name, name):
+            pids.append(query(settings, "SELECT backend_pid FROM pipeline_locks WHERE name = %s", (name,))[0][0])
+            assert query(settings, "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                         (f"newsarchive-lock {name}",)) == [(1,)]
+    assert pids[0] == pids[1]  # the second lock came on the first one's connection
+    query(settings, "SELECT pg_terminate_backend(%s)", (pids[1],))
+    with locks.held(url, "run:2", "run 2"):  # the kept connection is gone: a new one takes the lock
+        assert query(settings, "SELECT count(*) FROM pipeline_locks WHERE name = 'run:2'") == [(1,)]
+    assert query(settings, "SELECT count(*) FROM pipeline_locks") == [(0,)]
