@@ -34,16 +34,17 @@ Reads no settings.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
-from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import lxml.etree
 import lxml.html
+from cssselect import HTMLTranslator
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -69,11 +70,22 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
+#: Strings one of which is in the HTML of every page `CHALLENGE_XPATH` can match (Cloudflare writes them
+#: literally), so pages without any skip the search of the whole tree.
+CHALLENGE_STRINGS = ("_cf_chl_opt", "/cdn-cgi/challenge-platform/", "challenge-form", "cf-wrapper", "challenge-running")
 
 TRUNCATED = "truncated"
+#: lxml.html's parser with the element classes chosen in C, not by a Python call per element: every element is a
+#: plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read costs a third.
+HTML_PARSER = lxml.html.HTMLParser()
+HTML_PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+))
 #: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # the above, or a lone surrogate
 _HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
@@ -139,6 +151,9 @@ class Page:
     #: The date discovery (feed, sitemap, listing) gave for the URL, the last step of the published_at chain.
     listed_at: datetime | None = None
     truncated: bool = False  # the HTML does not end with `</html>`
+    #: Whether the page is a bot challenge (`is_challenge`); None: not yet known, decided from the tree.
+    challenge: bool | None = None
+    _found: dict[CSSSelector, list[HtmlElement]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -148,16 +163,30 @@ class Page:
         """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
         ExtractionError when it is not HTML."""
         text = decode_html(html, content_type) if isinstance(html, bytes) else html
-        text = without_surrogates(_NOT_XML_RE.sub("", text))
+        if _NOT_TEXT_RE.search(text):  # one scan; most pages have nothing to remove
+            text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
-            tree = lxml.html.document_fromstring(text)
+            tree = lxml.html.document_fromstring(text, parser=HTML_PARSER)
         except (lxml.etree.ParserError, ValueError) as exc:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
         truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated)
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated,
+                   is_challenge(tree, text))
+
+    def select(self, selector: CSSSelector) -> list[HtmlElement]:
+        """The elements `selector` matches in the whole page, searched for once per page (do not modify)."""
+        found = self._found.get(selector)
+        if found is None:
+            found = self._found[selector] = selector(self.tree)
+        return found
+
+    @property
+    def is_challenge(self) -> bool:
+        """Whether the page is a bot challenge page (see `is_challenge`)."""
+        return self.challenge if self.challenge is not None else is_challenge(self.tree)
 
 
 class FieldChain:
@@ -176,10 +205,18 @@ class FieldChain:
         return None
 
 
-def is_challenge(tree: HtmlElement) -> bool:
-    """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article."""
+def is_challenge(tree: HtmlElement, html: str | None = None) -> bool:
+    """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article.
+
+    Cheap checks first: the title, then (given the page's `html`) whether any `CHALLENGE_STRINGS` is in it at all,
+    and only then the search of the whole tree.
+    """
     title = tree.findtext(".//title") or ""
-    return bool(CHALLENGE_TITLE_RE.match(title)) or bool(CHALLENGE_XPATH(tree))
+    if CHALLENGE_TITLE_RE.match(title):
+        return True
+    if html is not None and not any(marker in html for marker in CHALLENGE_STRINGS):
+        return False
+    return bool(CHALLENGE_XPATH(tree))
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -208,28 +245,46 @@ def unique_texts(elements: Iterable[HtmlElement]) -> tuple[str, ...]:
     return tuple(texts)
 
 
+@functools.cache
+def on_axis(selector: CSSSelector, axis: str) -> lxml.etree.XPath:
+    """`selector` searched along `axis` from an element (e.g. "ancestor::": the ancestors it matches), compiled once."""
+    return lxml.etree.XPath(HTMLTranslator().css_to_xpath(selector.css, prefix=axis))
+
+
+def _text(element: HtmlElement, dropped: set[HtmlElement]) -> str:
+    """The text of `element` without the `dropped` elements inside it (their tails kept); `<br>` reads as a space."""
+    if not len(element):
+        return element.text or ""
+    parts = [element.text or ""]
+    for child in element:
+        if child not in dropped and isinstance(child.tag, str):  # comments and processing instructions: no text
+            parts.append(_text(child, dropped))
+            if child.tag == "br":
+                parts.append(" ")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelector | None = None) -> tuple[str, ...]:
     """Text of each `<p>` and `<blockquote>` in `container`, in page order, without `drop` and after `stop`.
 
-    A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space.
+    A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space. Both selectors are searched
+    inside `container` only, and the page is read as it is (nothing copied, nothing removed).
     """
-    copy = deepcopy(container)
-    copy.tail = None
-    for element in drop(copy):
-        if element is not copy:
-            element.drop_tree()
-    lxml.etree.strip_elements(copy, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
-    for br in copy.iter("br"):
-        br.tail = " " + (br.tail or "")
-    stops = set(stop(copy)) if stop is not None else set()
+    dropped = {element for element in drop(container) if element is not container}
+    if dropped:  # every element inside a dropped one is dropped too
+        dropped.update(inner for element in list(dropped) for inner in element.iterdescendants())
+    stops = {element for element in stop(container) if element not in dropped} if stop is not None else set()
     texts: list[str] = []
-    for element in copy.iter():
+    for element in container.iter() if stops else container.iter("p", "blockquote"):
+        if element in dropped:
+            continue
         if element in stops:
             break
-        if element.tag == "p" or (
-            element.tag == "blockquote" and next(element.iterdescendants("p", "blockquote"), None) is None
-        ):
-            texts.append(element.text_content())
+        if element.tag == "p" or (element.tag == "blockquote" and not any(
+            inner not in dropped for inner in element.iterdescendants("p", "blockquote")
+        )):
+            texts.append(_text(element, dropped))
     return clean_paragraphs(texts)
 
 
@@ -260,7 +315,7 @@ class SiteParser:
     @classmethod
     def matches(cls, page: Page) -> bool:
         """Tell whether the page carries this markup version's marker element."""
-        return cls.MARKER is not None and bool(cls.MARKER(page.tree))
+        return cls.MARKER is not None and bool(page.select(cls.MARKER))
 
     # The selector step of each field, from the class constants; a field without them finds nothing.
 
@@ -294,7 +349,7 @@ class SiteParser:
 
     def paragraphs(self) -> tuple[str, ...]:
         """Every paragraph and quote of the body container, in page order, up to `BODY_END`, without `DROP`."""
-        containers = self.BODY(self.page.tree) if self.BODY is not None else ()
+        containers = self.page.select(self.BODY) if self.BODY is not None else ()
         return block_paragraphs(containers[0], self.DROP, self.BODY_END) if containers else ()
 
     def author(self) -> str | None:
@@ -444,7 +499,7 @@ class SiteParser:
     def parse(self) -> Article:
         """Run every field's chain and return the article; ExtractionError when the title or body is missing."""
         page, chain = self.page, FieldChain()
-        if is_challenge(page.tree):
+        if page.is_challenge:
             raise ExtractionError(f"{page.url}: not an article, a bot challenge page (blocked)")
         steps = self.steps()
         title = chain.first("title", *steps["title"])

@@ -16,15 +16,18 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from etl.transform.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
-_META = CSSSelector("meta[content]", translator="html")
-_CANONICAL = CSSSelector('link[rel~="canonical" i][href]', translator="html")
+#: The meta names (or properties) the chain reads, in `MetaTags` order.
+_WANTED = ("og:title", "article:published_time", "article:modified_time", "author", "og:image", "og:url")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=`) splits on
+#: An absolute http(s) URL that `urljoin` returns unchanged: ASCII, no query, fragment, parameters or IPv6 host.
+_PLAIN_URL_RE = re.compile(r"https?://[^/?#;\[\]]+[^?#;\[\]]*\Z")
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HTTP_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -97,20 +100,46 @@ def decode_html(raw: bytes, content_type: str | None = None) -> str:
 
 
 def _absolute(base_url: str, href: str | None) -> str | None:
-    """`href` made absolute against `base_url`, or None when empty."""
+    """`href` made absolute against `base_url`, or None when empty or not a URL (e.g. a broken IPv6 host)."""
     value = clean_text(href or "")
-    return urljoin(base_url, value) if value else None
+    if not value:
+        return None
+    if value.isascii() and _PLAIN_URL_RE.match(value):
+        return value  # what urljoin returns for it, without parsing it twice
+    try:
+        return urljoin(base_url, value)
+    except ValueError:
+        logger.debug("unreadable URL %r ignored", value)
+        return None
+
+
+def _is_canonical(link: HtmlElement) -> bool:
+    """`link[rel~="canonical" i][href]`: a rel word "canonical" (ASCII case ignored) and an href."""
+    rel = link.get("rel")
+    return bool(rel) and link.get("href") is not None and "canonical" in _XML_SPACE_RE.split(rel.translate(_ASCII_LOWER))
 
 
 def read_meta(tree: HtmlElement, base_url: str) -> MetaTags:
     """Collect the meta tags of the page (the first non-empty value of each name wins)."""
     values: dict[str, str] = {}
-    for element in _META(tree):
-        content = clean_text(element.get("content") or "")
+    canonical: str | None = None
+    for element in tree.iter("meta", "link"):
+        if element.tag == "link":
+            if canonical is None and _is_canonical(element) and (element.get("href") or "").strip():
+                canonical = element.get("href")
+            continue
+        raw = element.get("content")
+        if raw is None:
+            continue
+        content: str | None = None  # cleaned only when a wanted name needs it
         for key in (element.get("property"), element.get("name"), element.get("itemprop")):
-            if key and content:
-                values.setdefault(key.strip().lower(), content)
-    canonical = next((link.get("href") for link in _CANONICAL(tree) if (link.get("href") or "").strip()), None)
+            if not key:
+                continue
+            key = key.strip().lower()
+            if key in _WANTED and key not in values:
+                content = clean_text(raw) if content is None else content
+                if content:
+                    values[key] = content
     return MetaTags(
         title=values.get("og:title"),
         published=values.get("article:published_time"),
