@@ -34,7 +34,6 @@ Reads no settings.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -44,7 +43,6 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import lxml.etree
 import lxml.html
-from cssselect import HTMLTranslator
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -53,7 +51,8 @@ from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
-from etl.extract.meta import MetaTags, decode_html, read_meta
+from etl.extract.meta import MetaTags, decode_page, read_meta
+from etl.extract.selectors import css, select_inside
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -70,9 +69,9 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
-#: Strings one of which is in the HTML of every page `CHALLENGE_XPATH` can match (Cloudflare writes them
-#: literally), so pages without any skip the search of the whole tree.
-CHALLENGE_STRINGS = ("_cf_chl_opt", "/cdn-cgi/challenge-platform/", "challenge-form", "cf-wrapper", "challenge-running")
+#: Strings one of which is in the HTML of every page `CHALLENGE_XPATH` can match (Cloudflare writes its markers
+#: literally; "challenge" stands for three of them), so pages without any skip the search of the whole tree.
+CHALLENGE_STRINGS = ("challenge", "_cf_chl_opt", "cf-wrapper")
 
 TRUNCATED = "truncated"
 #: lxml.html's parser with the element classes chosen in C, not by a Python call per element: every element is a
@@ -86,6 +85,9 @@ HTML_PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # the above, or a lone surrogate
+#: The controls of `_NOT_XML_RE` as UTF-8 bytes, and the lead bytes of U+FFFE/U+FFFF (and of U+FFFD, which is fine).
+_NOT_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_EF_BF = b"\xef\xbf"
 _HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
@@ -95,15 +97,10 @@ ARTICLE_MARKERS = (
     'meta[name="article:published_time"]', "[itemprop=articleBody]",
 )
 
-H1 = CSSSelector("h1", translator="html")
+H1 = css("h1")
 
 T = TypeVar("T")
 Step = tuple[str, Callable[[], T | None]]
-
-
-def css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules: case-insensitive tag and attribute names)."""
-    return CSSSelector(expression, translator="html")
 
 
 class Site(Protocol):
@@ -162,8 +159,12 @@ class Page:
     ) -> Page:
         """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
         ExtractionError when it is not HTML."""
-        text = decode_html(html, content_type) if isinstance(html, bytes) else html
-        if _NOT_TEXT_RE.search(text):  # one scan; most pages have nothing to remove
+        if isinstance(html, bytes):
+            text, charset = decode_page(html, content_type)
+            clean = charset == "utf-8" and not _has_not_xml_bytes(html)  # UTF-8 decoding leaves no lone surrogate
+        else:
+            text, clean = html, False
+        if not clean and _NOT_TEXT_RE.search(text):  # most pages have nothing to remove
             text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
             tree = lxml.html.document_fromstring(text, parser=HTML_PARSER)
@@ -187,6 +188,11 @@ class Page:
     def is_challenge(self) -> bool:
         """Whether the page is a bot challenge page (see `is_challenge`)."""
         return self.challenge if self.challenge is not None else is_challenge(self.tree)
+
+
+def _has_not_xml_bytes(raw: bytes) -> bool:
+    """Whether UTF-8 `raw` may hold a character `_NOT_XML_RE` removes (a bytes scan is cheaper than a text one)."""
+    return len(raw.translate(None, _NOT_XML_BYTES)) != len(raw) or _EF_BF in raw
 
 
 class FieldChain:
@@ -245,12 +251,6 @@ def unique_texts(elements: Iterable[HtmlElement]) -> tuple[str, ...]:
     return tuple(texts)
 
 
-@functools.cache
-def on_axis(selector: CSSSelector, axis: str) -> lxml.etree.XPath:
-    """`selector` searched along `axis` from an element (e.g. "ancestor::": the ancestors it matches), compiled once."""
-    return lxml.etree.XPath(HTMLTranslator().css_to_xpath(selector.css, prefix=axis))
-
-
 def _text(element: HtmlElement, dropped: set[HtmlElement]) -> str:
     """The text of `element` without the `dropped` elements inside it (their tails kept); `<br>` reads as a space."""
     if not len(element):
@@ -271,10 +271,10 @@ def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelecto
     A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space. Both selectors are searched
     inside `container` only, and the page is read as it is (nothing copied, nothing removed).
     """
-    dropped = {element for element in drop(container) if element is not container}
+    dropped = {element for element in select_inside(drop, container) if element is not container}
     if dropped:  # every element inside a dropped one is dropped too
         dropped.update(inner for element in list(dropped) for inner in element.iterdescendants())
-    stops = {element for element in stop(container) if element not in dropped} if stop is not None else set()
+    stops = {element for element in select_inside(stop, container) if element not in dropped} if stop else set()
     texts: list[str] = []
     for element in container.iter() if stops else container.iter("p", "blockquote"):
         if element in dropped:

@@ -22,9 +22,9 @@ from etl.extract.base import (
     block_paragraphs,
     css,
     first_text,
-    on_axis,
     unique_texts,
 )
+from etl.extract.selectors import matches
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "kazinform-2025.1"
@@ -61,7 +61,7 @@ class KazinformParser(SiteParser):
     def lead(self) -> tuple[str, ...]:
         """The lead paragraph(s) of the first `.article__description` outside ads, share and related blocks."""
         for element in self.page.select(self.LEAD):
-            if on_axis(self.DROP, "ancestor::")(element):
+            if any(matches(self.DROP, ancestor) for ancestor in element.iterancestors()):
                 continue
             paragraphs = block_paragraphs(element, self.DROP) or (clean_text(element.text_content()),)
             if any(paragraphs):

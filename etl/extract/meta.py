@@ -93,10 +93,10 @@ def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]
     return declared_charset(raw) or detected_charset(raw), 0
 
 
-def decode_html(raw: bytes, content_type: str | None = None) -> str:
-    """Decode page bytes by `page_charset` (bad bytes replaced)."""
+def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Page bytes decoded by `page_charset` (bad bytes replaced), and the codec's name."""
     charset, skip = page_charset(raw, content_type)
-    return raw[skip:].decode(charset, errors="replace")
+    return raw[skip:].decode(charset, errors="replace"), charset
 
 
 def _absolute(base_url: str, href: str | None) -> str | None:
