@@ -120,9 +120,9 @@ def select_inside(selector: CSSSelector, root: HtmlElement) -> list[HtmlElement]
 
 
 def matches(selector: CSSSelector, element: HtmlElement) -> bool:
-    """Whether `element` itself is one `selector` matches."""
+    """Whether `element` itself is one `selector` matches (without a Python test: searched for in its whole tree)."""
     test = getattr(selector, "test", None)
-    return test(element) if test is not None else bool(on_axis(selector, "self::")(element))
+    return test(element) if test is not None else element in selector(element.getroottree().getroot())
 
 
 def css(expression: str) -> CSSSelector:
