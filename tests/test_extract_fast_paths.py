@@ -174,3 +174,19 @@ def test_bench_parse_reports_one_target_per_golden_source() -> None:
     assert [target.name for target in targets] == [f"parser_{source}_vs_lxml" for source in sources]
     assert all(target.goal == 0.5 and target.measured > 0 for target in targets)
     assert all(target.line().startswith(f"target {target.name} measured ") for target in targets)
+
+
+def test_selectors_skipped_only_when_the_text_cannot_hold_a_match() -> None:
+    from etl.extract.base import Page
+    from etl.sources import KAZINFORM
+
+    lead = css(".article__description")
+    assert lead.literals == ("article__description",)  # type: ignore[attr-defined]
+    for written in ("article__description", "article&#95;_description", "&#x61;rticle__description"):
+        html = (f"<html><head><title>T</title></head><body><h1>T</h1><div class='{written}'><p>Lead.</p></div>"
+                "<div class='article__content'><p>Body.</p></div></body></html>")
+        page = Page.load(KAZINFORM, URL, html)
+        assert [element.get("class") for element in page.select(lead)] == ["article__description"], written
+        assert extract_article("kazinform", URL, html).paragraphs == ("Lead.", "Body.")
+    page = Page.load(KAZINFORM, URL, "<html><body><h1>T</h1><div class='other'><p>x</p></div></body></html>")
+    assert page.plain_html is not None and page.select(lead) == []

@@ -52,7 +52,7 @@ from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
 from etl.extract.meta import MetaTags, decode_page, read_meta
-from etl.extract.selectors import css, select_inside
+from etl.extract.selectors import absent, css, plain, select_inside
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -150,6 +150,9 @@ class Page:
     truncated: bool = False  # the HTML does not end with `</html>`
     #: Whether the page is a bot challenge (`is_challenge`); None: not yet known, decided from the tree.
     challenge: bool | None = None
+    #: The text the tree was parsed from, when known and without numeric character references: selectors whose
+    #: required strings are not in it are not run (`etl.extract.selectors.absent`).
+    plain_html: str | None = field(default=None, repr=False, compare=False)
     _found: dict[CSSSelector, list[HtmlElement]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -175,13 +178,15 @@ class Page:
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
         truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
         return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated,
-                   is_challenge(tree, text))
+                   is_challenge(tree, text), plain(text))
 
     def select(self, selector: CSSSelector) -> list[HtmlElement]:
-        """The elements `selector` matches in the whole page, searched for once per page (do not modify)."""
+        """The elements `selector` matches in the whole page, searched for once per page, and not at all when the
+        page's text shows it cannot match (`etl.extract.selectors.absent`); do not modify the list."""
         found = self._found.get(selector)
         if found is None:
-            found = self._found[selector] = selector(self.tree)
+            absent_here = self.plain_html is not None and absent(selector, self.plain_html)
+            found = self._found[selector] = [] if absent_here else selector(self.tree)
         return found
 
     @property

@@ -12,15 +12,16 @@ from collections.abc import Callable
 
 import cssselect
 import lxml.etree
-from cssselect.parser import Attrib, Class, Element, Hash, Tree
+from cssselect.parser import Attrib, Class, CombinedSelector, Element, Hash, Tree
 from cssselect.xpath import is_non_whitespace
 from lxml.cssselect import CSSSelector, LxmlHTMLTranslator
 from lxml.html import HtmlElement
 
-__all__ = ["Selector", "css", "matches", "on_axis", "select_inside"]
+__all__ = ["Selector", "absent", "css", "matches", "on_axis", "plain", "select_inside"]
 
 Test = Callable[[HtmlElement], bool]
 _XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=` and classes) splits on
+_LITERAL_RE = re.compile("[A-Za-z0-9_-]+")
 
 _TRANSLATOR = LxmlHTMLTranslator()
 
@@ -102,14 +103,59 @@ def _python_test(expression: str) -> Test | None:
     return test  # type: ignore[return-value]
 
 
+def _literal(tree: Tree) -> str | None:
+    """A string that the HTML of any page holding an element `tree` (a selector) matches must contain, when the
+    page writes no numeric character reference: the longest class, id or attribute value it requires, if that is
+    made of ASCII letters, digits, `_` and `-` (which no named reference spells); None when there is none."""
+    words: list[str | None] = []
+    node = tree
+    while not isinstance(node, Element):
+        if isinstance(node, Class):
+            words.append(node.class_name)
+        elif isinstance(node, Hash):
+            words.append(node.id)
+        elif isinstance(node, Attrib):
+            if node.operator != "exists" and node.value is not None and not node.flag:
+                words.append(node.value.value)
+        elif isinstance(node, CombinedSelector):
+            node = node.subselector  # what the rightmost compound requires
+            continue
+        else:
+            break
+        node = node.selector
+    plain = [word for word in words if word and _LITERAL_RE.fullmatch(word)]
+    return max(plain, key=len) if plain else None
+
+
+def _literals(expression: str) -> tuple[str, ...] | None:
+    """One required string per selector of the group (see `_literal`), or None when one has none."""
+    found = [_literal(selector.parsed_tree) for selector in cssselect.parse(expression)]
+    return None if not found or None in found else tuple(word for word in found if word)
+
+
 class Selector(CSSSelector):
     """A CSS selector compiled to XPath once (HTML rules: case-insensitive tag and attribute names); `test` is the
-    same selector as a Python test, when it is covered."""
+    same selector as a Python test, when it is covered, and `literals` the strings one of which must be in the
+    HTML for it to match anything (see `absent`)."""
 
     def __init__(self, expression: str) -> None:
         lxml.etree.XPath.__init__(self, _TRANSLATOR.css_to_xpath(expression))
         self.css = expression
         self.test = _python_test(expression)
+        self.literals = _literals(expression)
+
+
+def absent(selector: CSSSelector, plain_html: str) -> bool:
+    """Whether `selector` surely matches nothing in the page parsed from `plain_html`, told from the text alone: none
+    of its required strings is in it. The text must hold no numeric character reference (`&#`), which could spell
+    one (see `plain`)."""
+    literals: tuple[str, ...] | None = getattr(selector, "literals", None)
+    return bool(literals) and not any(word in plain_html for word in literals or ())
+
+
+def plain(html: str) -> str | None:
+    """`html` when it holds no numeric character reference (so `absent` may be asked about it), else None."""
+    return None if "&#" in html else html
 
 
 def select_inside(selector: CSSSelector, root: HtmlElement) -> list[HtmlElement]:
