@@ -29,6 +29,9 @@ runs every step. `article_id` (from the page URL, else the canonical URL) and `d
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
 A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
 `methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
+The page is parsed once and read in place, never copied or modified; whole-page searches go through
+`Page.select` (once per page, skipped when the text cannot hold a match); cheap checks come first (the bot
+challenge: its title, then its markers in the text, and only then a search of the tree).
 Reads no settings.
 """
 
@@ -176,7 +179,8 @@ class Page:
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
-        truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
+        tail = max(0, len(text) - _TAIL_CHARS)
+        truncated = text.find("</html>", tail) < 0 and _HTML_END_RE.search(text, tail) is None
         return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated,
                    is_challenge(tree, text), plain(text))
 
@@ -222,8 +226,8 @@ def is_challenge(tree: HtmlElement, html: str | None = None) -> bool:
     Cheap checks first: the title, then (given the page's `html`) whether any `CHALLENGE_STRINGS` is in it at all,
     and only then the search of the whole tree.
     """
-    title = tree.findtext(".//title") or ""
-    if CHALLENGE_TITLE_RE.match(title):
+    element = next(tree.iter("title"), None)
+    if element is not None and CHALLENGE_TITLE_RE.match(element.text or ""):
         return True
     if html is not None and not any(marker in html for marker in CHALLENGE_STRINGS):
         return False

@@ -22,8 +22,9 @@ from etl.transform.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
-#: The meta names (or properties) the chain reads, in `MetaTags` order.
-_WANTED = ("og:title", "article:published_time", "article:modified_time", "author", "og:image", "og:url")
+#: The meta names (or properties) the chain reads.
+_WANTED = frozenset({"og:title", "article:published_time", "article:modified_time", "author", "og:image", "og:url"})
+_KEY_ATTRIBUTES = frozenset({"property", "name", "itemprop"})  # where a meta tag's name may be
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=`) splits on
 #: An absolute http(s) URL that `urljoin` returns unchanged: ASCII, no query, fragment, parameters or IPv6 host.
@@ -128,18 +129,19 @@ def read_meta(tree: HtmlElement, base_url: str) -> MetaTags:
             if canonical is None and _is_canonical(element) and (element.get("href") or "").strip():
                 canonical = element.get("href")
             continue
-        raw = element.get("content")
-        if raw is None:
-            continue
-        content: str | None = None  # cleaned only when a wanted name needs it
-        for key in (element.get("property"), element.get("name"), element.get("itemprop")):
-            if not key:
-                continue
-            key = key.strip().lower()
-            if key in _WANTED and key not in values:
-                content = clean_text(raw) if content is None else content
-                if content:
-                    values[key] = content
+        content: str | None = None
+        keys: list[str] = []
+        for name, value in element.items():  # one call for all attributes (names in lower case)
+            if name == "content":
+                content = value
+            elif name in _KEY_ATTRIBUTES and value:
+                key = value.strip().lower()
+                if key in _WANTED and key not in values:
+                    keys.append(key)
+        if content is not None and keys:
+            text = clean_text(content)
+            if text:
+                values.update((key, text) for key in keys if key not in values)
     return MetaTags(
         title=values.get("og:title"),
         published=values.get("article:published_time"),
