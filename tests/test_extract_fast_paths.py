@@ -73,6 +73,9 @@ def test_parser_selectors_have_python_tests_where_it_pays() -> None:
     assert getattr(KazinformParser.DROP, "test", None) is not None
     assert getattr(TengrinewsParser.DROP, "test", None) is not None
     assert getattr(SiteParser.DROP, "test", None) is not None
+    assert getattr(SiteParser.DROP, "tags", None) == ("figure", "figcaption", "img", "picture", "video", "iframe",
+                                                      "script", "style", "noscript")
+    assert getattr(KazinformParser.DROP, "tags", "none") is None  # classes too: the Python test
     for expression in ("#article-content .wsw", "[lang|=kk]", "p:first-child", '[type="a" i]'):
         assert getattr(css(expression), "test", "none") is None  # not covered: the XPath
 

@@ -24,7 +24,7 @@ from etl.extract.base import (
     first_text,
     unique_texts,
 )
-from etl.extract.selectors import matches
+from etl.extract.selectors import matches, select_inside
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "kazinform-2025.1"
@@ -79,7 +79,7 @@ class KazinformParser(SiteParser):
     def tags(self) -> tuple[str, ...]:
         """The texts of the links in the first tag box, in page order, without duplicates."""
         boxes = self.page.select(self.TAG_BOX)
-        return unique_texts(self.TAG_LINKS(boxes[0])) if boxes else ()
+        return unique_texts(select_inside(self.TAG_LINKS, boxes[0])) if boxes else ()
 
     def dateline_place(self, paragraphs: tuple[str, ...]) -> str | None:
         """The place of the 'АСТАНА. KAZINFORM –' dateline in the first paragraphs."""

@@ -143,6 +143,8 @@ class Selector(CSSSelector):
         self.css = expression
         self.test = _python_test(expression)
         self.literals = _literals(expression)
+        #: The tag names, when the selector is nothing but tag names ("figure, img, script"): lxml filters by them.
+        self.tags = _tags(expression)
 
 
 def absent(selector: CSSSelector, plain_html: str) -> bool:
@@ -158,9 +160,23 @@ def plain(html: str) -> str | None:
     return None if "&#" in html else html
 
 
+def _tags(expression: str) -> tuple[str, ...] | None:
+    """The tag names of a selector made of tag names only, or None."""
+    names = []
+    for selector in cssselect.parse(expression):
+        tree = selector.parsed_tree
+        if selector.pseudo_element or not isinstance(tree, Element) or tree.namespace or not tree.element:
+            return None
+        names.append(tree.element.lower())
+    return tuple(names) or None
+
+
 def select_inside(selector: CSSSelector, root: HtmlElement) -> list[HtmlElement]:
     """What `selector` matches in `root` (itself included), in document order: for a small subtree such as an
-    article body, by the Python test where there is one."""
+    article body, by lxml's tag filter or the Python test where there is one."""
+    tags: tuple[str, ...] | None = getattr(selector, "tags", None)
+    if tags:
+        return list(root.iter(*tags))
     test = getattr(selector, "test", None)
     return [element for element in root.iter() if test(element)] if test is not None else selector(root)
 
