@@ -19,7 +19,7 @@ from lxml.cssselect import CSSSelector
 
 import etl.extract
 from etl.extract import ExtractionError
-from etl.extract.base import HTML_PARSER, SiteParser, block_paragraphs, is_challenge
+from etl.extract.base import SiteParser, block_paragraphs, html_parser, is_challenge
 from etl.extract.selectors import css, matches, on_axis, select_inside
 from etl.sources import extract_article
 from etl.transform import clean
@@ -63,7 +63,7 @@ def _selectors() -> list[CSSSelector]:
 def _trees() -> list[lxml.html.HtmlElement]:
     """The tricky page and every golden page, parsed as extraction parses them."""
     pages = [TRICKY, *(gzip.decompress(path.read_bytes()).decode("utf-8") for path in GOLDEN_PAGES)]
-    return [lxml.html.document_fromstring(page, parser=HTML_PARSER) for page in pages]
+    return [lxml.html.document_fromstring(page, parser=html_parser()) for page in pages]
 
 
 def test_parser_selectors_have_python_tests_where_it_pays() -> None:
@@ -84,7 +84,7 @@ def test_parser_selectors_have_python_tests_where_it_pays() -> None:
 def test_python_test_finds_what_the_xpath_finds(expression: str) -> None:
     selector = css(expression)
     assert getattr(selector, "test", None) is not None
-    tree = lxml.html.document_fromstring(TRICKY, parser=HTML_PARSER)
+    tree = lxml.html.document_fromstring(TRICKY, parser=html_parser())
     assert select_inside(selector, tree) == selector(tree)
     exact, elements = on_axis(selector, "self::"), list(tree.iter("*"))
     assert [matches(selector, element) for element in elements] == [bool(exact(element)) for element in elements]
@@ -102,7 +102,7 @@ def test_every_parser_selector_finds_what_its_xpath_finds_on_every_golden_page()
 
 def test_body_is_read_in_place_and_the_page_left_as_it_was() -> None:
     html = gzip.decompress((GOLDEN / "kazinform" / "025342.html.gz").read_bytes())
-    tree = lxml.html.document_fromstring(html.decode("utf-8"), parser=HTML_PARSER)
+    tree = lxml.html.document_fromstring(html.decode("utf-8"), parser=html_parser())
     before = lxml.etree.tostring(tree)
     container = css("div.article__content")(tree)[0]
     texts = block_paragraphs(container, css("figure, script, .adfox, [id*=adfox]"), css("div.article__tags"))
@@ -115,7 +115,7 @@ def test_block_paragraphs_drops_inside_paragraphs_and_reads_br_as_space() -> Non
     tree = lxml.html.document_fromstring(
         "<div><p>a<br>b<!-- c -->d<script>s</script>e<span>f<img>g</span></p><blockquote>"
         "<figure><p>x</p></figure>quote</blockquote><p>after</p><div class=end></div><p>gone</p></div>",
-        parser=HTML_PARSER,
+        parser=html_parser(),
     )
     body = tree.body[0]
     assert block_paragraphs(body, css("script, figure, img"), css(".end")) == ("a bdefg", "quote", "after")

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -77,13 +78,21 @@ CHALLENGE_XPATH = lxml.etree.XPath(
 CHALLENGE_STRINGS = ("challenge", "_cf_chl_opt", "cf-wrapper")
 
 TRUNCATED = "truncated"
-#: lxml.html's parser with the element classes chosen in C, not by a Python call per element: every element is a
-#: plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read costs a third.
-HTML_PARSER = lxml.html.HTMLParser()
-HTML_PARSER.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
-    element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
-    entity=lxml.html.HtmlEntity,
-))
+_THREAD = threading.local()
+
+
+def html_parser() -> lxml.html.HTMLParser:
+    """This thread's lxml.html parser with the element classes chosen in C, not by a Python call per element: every
+    element is a plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read
+    costs a third."""
+    parser: lxml.html.HTMLParser | None = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = _THREAD.parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+            element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        ))
+    return parser
 #: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -173,7 +182,7 @@ class Page:
         if not clean and _NOT_TEXT_RE.search(text):  # most pages have nothing to remove
             text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
-            tree = lxml.html.document_fromstring(text, parser=HTML_PARSER)
+            tree = lxml.html.document_fromstring(text, parser=html_parser())
         except (lxml.etree.ParserError, ValueError) as exc:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
