@@ -113,12 +113,20 @@ def test_body_is_read_in_place_and_the_page_left_as_it_was() -> None:
 
 def test_block_paragraphs_drops_inside_paragraphs_and_reads_br_as_space() -> None:
     tree = lxml.html.document_fromstring(
-        "<div><p>a<br>b<!-- c -->d<script>s</script>e<span>f<img>g</span></p><blockquote>"
+        "<div><p>a<br>b<!-- c -->d<script>s</script>e<span>f<img>g</span></p>p's tail<blockquote>"
         "<figure><p>x</p></figure>quote</blockquote><p>after</p><div class=end></div><p>gone</p></div>",
         parser=html_parser(),
     )
     body = tree.body[0]
     assert block_paragraphs(body, css("script, figure, img"), css(".end")) == ("a bdefg", "quote", "after")
+
+
+def test_deeply_nested_paragraph_text_is_read_without_recursion() -> None:
+    depth = 2000
+    html = f"<div><p>{'<span>x' * depth}{'</span>' * depth}<script>s</script>end</p></div>"
+    tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+    texts = block_paragraphs(tree.body[0], css("script"))
+    assert texts == ("x" * depth + "end",)
 
 
 def test_challenge_markers_found_when_the_title_is_ordinary() -> None:

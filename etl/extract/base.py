@@ -78,21 +78,6 @@ CHALLENGE_XPATH = lxml.etree.XPath(
 CHALLENGE_STRINGS = ("challenge", "_cf_chl_opt", "cf-wrapper")
 
 TRUNCATED = "truncated"
-_THREAD = threading.local()
-
-
-def html_parser() -> lxml.html.HTMLParser:
-    """This thread's lxml.html parser with the element classes chosen in C, not by a Python call per element: every
-    element is a plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read
-    costs a third."""
-    parser: lxml.html.HTMLParser | None = getattr(_THREAD, "parser", None)
-    if parser is None:
-        parser = _THREAD.parser = lxml.html.HTMLParser()
-        parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
-            element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
-            entity=lxml.html.HtmlEntity,
-        ))
-    return parser
 #: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -110,6 +95,23 @@ ARTICLE_MARKERS = (
 )
 
 H1 = css("h1")
+
+_THREAD = threading.local()
+
+
+def html_parser() -> lxml.html.HTMLParser:
+    """This thread's lxml.html parser with the element classes chosen in C, not by a Python call per element: every
+    element is a plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read
+    costs a third."""
+    parser: lxml.html.HTMLParser | None = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = _THREAD.parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+            element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        ))
+    return parser
+
 
 T = TypeVar("T")
 Step = tuple[str, Callable[[], T | None]]
@@ -273,13 +275,19 @@ def _text(element: HtmlElement, dropped: set[HtmlElement]) -> str:
     """The text of `element` without the `dropped` elements inside it (their tails kept); `<br>` reads as a space."""
     if not len(element):
         return element.text or ""
-    parts = [element.text or ""]
-    for child in element:
-        if child not in dropped and isinstance(child.tag, str):  # comments and processing instructions: no text
-            parts.append(_text(child, dropped))
-            if child.tag == "br":
-                parts.append(" ")
-        parts.append(child.tail or "")
+    parts: list[str] = []
+    stack: list[tuple[HtmlElement, bool]] = [(element, False)]  # (node, its end reached); no recursion limit
+    while stack:
+        node, end = stack.pop()
+        if end:
+            parts.append(" " if node.tag == "br" else "")
+            parts.append((node.tail or "") if node is not element else "")
+        elif node in dropped or not isinstance(node.tag, str):  # comments and processing instructions: no text
+            parts.append(node.tail or "")
+        else:
+            parts.append(node.text or "")
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
     return "".join(parts)
 
 
