@@ -29,6 +29,9 @@ runs every step. `article_id` (from the page URL, else the canonical URL) and `d
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
 A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
 `methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
+The page is parsed once and read in place, never copied or modified; whole-page searches go through
+`Page.select` (once per page, skipped when the text cannot hold a match); cheap checks come first (the bot
+challenge: its title, then its markers in the text, and only then a search of the tree).
 Reads no settings.
 """
 
@@ -36,9 +39,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
-from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -52,7 +55,8 @@ from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
-from etl.extract.meta import MetaTags, decode_html, read_meta
+from etl.extract.meta import MetaTags, decode_page, read_meta
+from etl.extract.selectors import absent, css, plain, select_inside
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -69,11 +73,18 @@ CHALLENGE_XPATH = lxml.etree.XPath(
     "//script[contains(., '_cf_chl_opt') or contains(@src, '/cdn-cgi/challenge-platform/')]"
     " | //*[@id='challenge-form' or @id='cf-wrapper' or @id='challenge-running']"
 )
+#: Strings one of which is in the HTML of every page `CHALLENGE_XPATH` can match (Cloudflare writes its markers
+#: literally; "challenge" stands for three of them), so pages without any skip the search of the whole tree.
+CHALLENGE_STRINGS = ("challenge", "_cf_chl_opt", "cf-wrapper")
 
 TRUNCATED = "truncated"
 #: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # the above, or a lone surrogate
+#: The controls of `_NOT_XML_RE` as UTF-8 bytes, and the lead bytes of U+FFFE/U+FFFF (and of U+FFFD, which is fine).
+_NOT_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_EF_BF = b"\xef\xbf"
 _HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
 
@@ -83,15 +94,27 @@ ARTICLE_MARKERS = (
     'meta[name="article:published_time"]', "[itemprop=articleBody]",
 )
 
-H1 = CSSSelector("h1", translator="html")
+H1 = css("h1")
+
+_THREAD = threading.local()
+
+
+def html_parser() -> lxml.html.HTMLParser:
+    """This thread's lxml.html parser with the element classes chosen in C, not by a Python call per element: every
+    element is a plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read
+    costs a third."""
+    parser: lxml.html.HTMLParser | None = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = _THREAD.parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+            element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        ))
+    return parser
+
 
 T = TypeVar("T")
 Step = tuple[str, Callable[[], T | None]]
-
-
-def css(expression: str) -> CSSSelector:
-    """A compiled CSS selector (HTML rules: case-insensitive tag and attribute names)."""
-    return CSSSelector(expression, translator="html")
 
 
 class Site(Protocol):
@@ -139,6 +162,12 @@ class Page:
     #: The date discovery (feed, sitemap, listing) gave for the URL, the last step of the published_at chain.
     listed_at: datetime | None = None
     truncated: bool = False  # the HTML does not end with `</html>`
+    #: Whether the page is a bot challenge (`is_challenge`); None: not yet known, decided from the tree.
+    challenge: bool | None = None
+    #: The text the tree was parsed from, when known and without numeric character references: selectors whose
+    #: required strings are not in it are not run (`etl.extract.selectors.absent`).
+    plain_html: str | None = field(default=None, repr=False, compare=False)
+    _found: dict[CSSSelector, list[HtmlElement]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -147,17 +176,43 @@ class Page:
     ) -> Page:
         """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
         ExtractionError when it is not HTML."""
-        text = decode_html(html, content_type) if isinstance(html, bytes) else html
-        text = without_surrogates(_NOT_XML_RE.sub("", text))
+        if isinstance(html, bytes):
+            text, charset = decode_page(html, content_type)
+            clean = charset == "utf-8" and not _has_not_xml_bytes(html)  # UTF-8 decoding leaves no lone surrogate
+        else:
+            text, clean = html, False
+        if not clean and _NOT_TEXT_RE.search(text):  # most pages have nothing to remove
+            text = without_surrogates(_NOT_XML_RE.sub("", text))
         try:
-            tree = lxml.html.document_fromstring(text)
+            tree = lxml.html.document_fromstring(text, parser=html_parser())
         except (lxml.etree.ParserError, ValueError) as exc:
             raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
-        truncated = _HTML_END_RE.search(text[-_TAIL_CHARS:]) is None
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated)
+        tail = max(0, len(text) - _TAIL_CHARS)
+        truncated = text.find("</html>", tail) < 0 and _HTML_END_RE.search(text, tail) is None
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated,
+                   is_challenge(tree, text), plain(text))
+
+    def select(self, selector: CSSSelector) -> list[HtmlElement]:
+        """The elements `selector` matches in the whole page, searched for once per page, and not at all when the
+        page's text shows it cannot match (`etl.extract.selectors.absent`); do not modify the list."""
+        found = self._found.get(selector)
+        if found is None:
+            absent_here = self.plain_html is not None and absent(selector, self.plain_html)
+            found = self._found[selector] = [] if absent_here else selector(self.tree)
+        return found
+
+    @property
+    def is_challenge(self) -> bool:
+        """Whether the page is a bot challenge page (see `is_challenge`)."""
+        return self.challenge if self.challenge is not None else is_challenge(self.tree)
+
+
+def _has_not_xml_bytes(raw: bytes) -> bool:
+    """Whether UTF-8 `raw` may hold a character `_NOT_XML_RE` removes (a bytes scan is cheaper than a text one)."""
+    return len(raw.translate(None, _NOT_XML_BYTES)) != len(raw) or _EF_BF in raw
 
 
 class FieldChain:
@@ -176,10 +231,18 @@ class FieldChain:
         return None
 
 
-def is_challenge(tree: HtmlElement) -> bool:
-    """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article."""
-    title = tree.findtext(".//title") or ""
-    return bool(CHALLENGE_TITLE_RE.match(title)) or bool(CHALLENGE_XPATH(tree))
+def is_challenge(tree: HtmlElement, html: str | None = None) -> bool:
+    """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article.
+
+    Cheap checks first: the title, then (given the page's `html`) whether any `CHALLENGE_STRINGS` is in it at all,
+    and only then the search of the whole tree.
+    """
+    element = next(tree.iter("title"), None)
+    if element is not None and CHALLENGE_TITLE_RE.match(element.text or ""):
+        return True
+    if html is not None and not any(marker in html for marker in CHALLENGE_STRINGS):
+        return False
+    return bool(CHALLENGE_XPATH(tree))
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -208,28 +271,46 @@ def unique_texts(elements: Iterable[HtmlElement]) -> tuple[str, ...]:
     return tuple(texts)
 
 
+def _text(element: HtmlElement, dropped: set[HtmlElement]) -> str:
+    """The text of `element` without the `dropped` elements inside it (their tails kept); `<br>` reads as a space."""
+    if not len(element):
+        return element.text or ""
+    parts: list[str] = []
+    stack: list[tuple[HtmlElement, bool]] = [(element, False)]  # (node, its end reached); no recursion limit
+    while stack:
+        node, end = stack.pop()
+        if end:
+            parts.append(" " if node.tag == "br" else "")
+            parts.append((node.tail or "") if node is not element else "")
+        elif node in dropped or not isinstance(node.tag, str):  # comments and processing instructions: no text
+            parts.append(node.tail or "")
+        else:
+            parts.append(node.text or "")
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+    return "".join(parts)
+
+
 def block_paragraphs(container: HtmlElement, drop: CSSSelector, stop: CSSSelector | None = None) -> tuple[str, ...]:
     """Text of each `<p>` and `<blockquote>` in `container`, in page order, without `drop` and after `stop`.
 
-    A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space.
+    A blockquote holding paragraphs yields those paragraphs; `<br>` reads as a space. Both selectors are searched
+    inside `container` only, and the page is read as it is (nothing copied, nothing removed).
     """
-    copy = deepcopy(container)
-    copy.tail = None
-    for element in drop(copy):
-        if element is not copy:
-            element.drop_tree()
-    lxml.etree.strip_elements(copy, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
-    for br in copy.iter("br"):
-        br.tail = " " + (br.tail or "")
-    stops = set(stop(copy)) if stop is not None else set()
+    dropped = {element for element in select_inside(drop, container) if element is not container}
+    if dropped:  # every element inside a dropped one is dropped too
+        dropped.update(inner for element in list(dropped) for inner in element.iterdescendants())
+    stops = {element for element in select_inside(stop, container) if element not in dropped} if stop else set()
     texts: list[str] = []
-    for element in copy.iter():
+    for element in container.iter() if stops else container.iter("p", "blockquote"):
+        if element in dropped:
+            continue
         if element in stops:
             break
-        if element.tag == "p" or (
-            element.tag == "blockquote" and next(element.iterdescendants("p", "blockquote"), None) is None
-        ):
-            texts.append(element.text_content())
+        if element.tag == "p" or (element.tag == "blockquote" and not any(
+            inner not in dropped for inner in element.iterdescendants("p", "blockquote")
+        )):
+            texts.append(_text(element, dropped))
     return clean_paragraphs(texts)
 
 
@@ -260,7 +341,7 @@ class SiteParser:
     @classmethod
     def matches(cls, page: Page) -> bool:
         """Tell whether the page carries this markup version's marker element."""
-        return cls.MARKER is not None and bool(cls.MARKER(page.tree))
+        return cls.MARKER is not None and bool(page.select(cls.MARKER))
 
     # The selector step of each field, from the class constants; a field without them finds nothing.
 
@@ -294,7 +375,7 @@ class SiteParser:
 
     def paragraphs(self) -> tuple[str, ...]:
         """Every paragraph and quote of the body container, in page order, up to `BODY_END`, without `DROP`."""
-        containers = self.BODY(self.page.tree) if self.BODY is not None else ()
+        containers = self.page.select(self.BODY) if self.BODY is not None else ()
         return block_paragraphs(containers[0], self.DROP, self.BODY_END) if containers else ()
 
     def author(self) -> str | None:
@@ -444,7 +525,7 @@ class SiteParser:
     def parse(self) -> Article:
         """Run every field's chain and return the article; ExtractionError when the title or body is missing."""
         page, chain = self.page, FieldChain()
-        if is_challenge(page.tree):
+        if page.is_challenge:
             raise ExtractionError(f"{page.url}: not an article, a bot challenge page (blocked)")
         steps = self.steps()
         title = chain.first("title", *steps["title"])

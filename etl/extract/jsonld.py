@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from etl.transform.clean import clean_paragraphs, clean_text
 
 logger = logging.getLogger(__name__)
 
-_SCRIPTS = CSSSelector('script[type="application/ld+json" i]', translator="html")
+_LD_JSON = "application/ld+json"  # `script[type="application/ld+json" i]`: ASCII case ignored
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ARTICLE_TYPES = ("NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "Article", "BlogPosting")
 _NON_PERSON_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "WebSite"})
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")  # json.loads joins escaped pairs: any left is a lone one
@@ -114,7 +114,8 @@ def _load(script: str) -> Any:
 
 def find_article(tree: HtmlElement) -> JsonLdArticle | None:
     """Return the first NewsArticle-like object of the page's JSON-LD (NewsArticle preferred), or None."""
-    candidates = [node for script in _SCRIPTS(tree) for node in _walk(_load(script.text or ""))]
+    scripts = (script for script in tree.iter("script") if (script.get("type") or "").translate(_ASCII_LOWER) == _LD_JSON)
+    candidates = [node for script in scripts for node in _walk(_load(script.text or ""))]
     for wanted in _ARTICLE_TYPES:
         for node in candidates:
             if wanted in _types(node):

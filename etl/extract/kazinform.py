@@ -15,7 +15,16 @@ from typing import ClassVar
 from lxml.cssselect import CSSSelector
 
 from etl.core.dates import parse_visible_time
-from etl.extract.base import ParserFamily, SiteParser, Stamp, block_paragraphs, css, first_text, unique_texts
+from etl.extract.base import (
+    ParserFamily,
+    SiteParser,
+    Stamp,
+    block_paragraphs,
+    css,
+    first_text,
+    unique_texts,
+)
+from etl.extract.selectors import matches, select_inside
 from etl.transform.clean import clean_text
 
 VERSION_2025 = "kazinform-2025.1"
@@ -51,9 +60,8 @@ class KazinformParser(SiteParser):
 
     def lead(self) -> tuple[str, ...]:
         """The lead paragraph(s) of the first `.article__description` outside ads, share and related blocks."""
-        dropped = set(self.DROP(self.page.tree))
-        for element in self.LEAD(self.page.tree):
-            if any(ancestor in dropped for ancestor in element.iterancestors()):
+        for element in self.page.select(self.LEAD):
+            if any(matches(self.DROP, ancestor) for ancestor in element.iterancestors()):
                 continue
             paragraphs = block_paragraphs(element, self.DROP) or (clean_text(element.text_content()),)
             if any(paragraphs):
@@ -70,8 +78,8 @@ class KazinformParser(SiteParser):
 
     def tags(self) -> tuple[str, ...]:
         """The texts of the links in the first tag box, in page order, without duplicates."""
-        boxes = self.TAG_BOX(self.page.tree)
-        return unique_texts(self.TAG_LINKS(boxes[0])) if boxes else ()
+        boxes = self.page.select(self.TAG_BOX)
+        return unique_texts(select_inside(self.TAG_LINKS, boxes[0])) if boxes else ()
 
     def dateline_place(self, paragraphs: tuple[str, ...]) -> str | None:
         """The place of the 'АСТАНА. KAZINFORM –' dateline in the first paragraphs."""

@@ -16,15 +16,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from etl.transform.clean import clean_text
 
 logger = logging.getLogger(__name__)
 
-_META = CSSSelector("meta[content]", translator="html")
-_CANONICAL = CSSSelector('link[rel~="canonical" i][href]', translator="html")
+#: The meta names (or properties) the chain reads.
+_WANTED = frozenset({"og:title", "article:published_time", "article:modified_time", "author", "og:image", "og:url"})
+_KEY_ATTRIBUTES = frozenset({"property", "name", "itemprop"})  # where a meta tag's name may be
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=`) splits on
+#: An absolute http(s) URL that `urljoin` returns unchanged: ASCII, no query, fragment, parameters or IPv6 host.
+_PLAIN_URL_RE = re.compile(r"https?://[^/?#;\[\]]+[^?#;\[\]]*\Z")
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HTTP_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -90,27 +94,54 @@ def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]
     return declared_charset(raw) or detected_charset(raw), 0
 
 
-def decode_html(raw: bytes, content_type: str | None = None) -> str:
-    """Decode page bytes by `page_charset` (bad bytes replaced)."""
+def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Page bytes decoded by `page_charset` (bad bytes replaced), and the codec's name."""
     charset, skip = page_charset(raw, content_type)
-    return raw[skip:].decode(charset, errors="replace")
+    return raw[skip:].decode(charset, errors="replace"), charset
 
 
 def _absolute(base_url: str, href: str | None) -> str | None:
-    """`href` made absolute against `base_url`, or None when empty."""
+    """`href` made absolute against `base_url`, or None when empty or not a URL (e.g. a broken IPv6 host)."""
     value = clean_text(href or "")
-    return urljoin(base_url, value) if value else None
+    if not value:
+        return None
+    if value.isascii() and _PLAIN_URL_RE.match(value):
+        return value  # what urljoin returns for it, without parsing it twice
+    try:
+        return urljoin(base_url, value)
+    except ValueError:
+        logger.debug("unreadable URL %r ignored", value)
+        return None
+
+
+def _is_canonical(link: HtmlElement) -> bool:
+    """`link[rel~="canonical" i][href]`: a rel word "canonical" (ASCII case ignored) and an href."""
+    rel = link.get("rel")
+    return bool(rel) and link.get("href") is not None and "canonical" in _XML_SPACE_RE.split(rel.translate(_ASCII_LOWER))
 
 
 def read_meta(tree: HtmlElement, base_url: str) -> MetaTags:
     """Collect the meta tags of the page (the first non-empty value of each name wins)."""
     values: dict[str, str] = {}
-    for element in _META(tree):
-        content = clean_text(element.get("content") or "")
-        for key in (element.get("property"), element.get("name"), element.get("itemprop")):
-            if key and content:
-                values.setdefault(key.strip().lower(), content)
-    canonical = next((link.get("href") for link in _CANONICAL(tree) if (link.get("href") or "").strip()), None)
+    canonical: str | None = None
+    for element in tree.iter("meta", "link"):
+        if element.tag == "link":
+            if canonical is None and _is_canonical(element) and (element.get("href") or "").strip():
+                canonical = element.get("href")
+            continue
+        content: str | None = None
+        keys: list[str] = []
+        for name, value in element.items():  # one call for all attributes (names in lower case)
+            if name == "content":
+                content = value
+            elif name in _KEY_ATTRIBUTES and value:
+                key = value.strip().lower()
+                if key in _WANTED and key not in values:
+                    keys.append(key)
+        if content is not None and keys:
+            text = clean_text(content)
+            if text:
+                values.update((key, text) for key in keys if key not in values)
     return MetaTags(
         title=values.get("og:title"),
         published=values.get("article:published_time"),

@@ -22,15 +22,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from etl.core.dates import month_number, parse_iso, to_utc
+from etl.extract.selectors import css
 
 logger = logging.getLogger(__name__)
 
-_TIME_ATTRIBUTES = CSSSelector('time[datetime], [itemprop="datePublished"][datetime], '
-                               'meta[itemprop="datePublished"][content]', translator="html")
+_TIME_ATTRIBUTES = css('time[datetime], [itemprop="datePublished"][datetime], meta[itemprop="datePublished"][content]')
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "select", "option"})
 #: Elements with more text than this are paragraphs, not datelines.
 MAX_TEXT = 120

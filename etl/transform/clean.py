@@ -37,10 +37,15 @@ def _build_table() -> dict[int, str | None]:
 
 _TRANSLATE = _build_table()
 _WHITESPACE_RUN = re.compile(r"\s+")
+#: A character the table changes (besides two spaces in a row or a space at either end, what `clean_text` changes).
+_TRANSLATED = re.compile("[" + re.escape("".join(map(chr, sorted(_TRANSLATE)))) + "]")
 
 
 def clean_text(text: str) -> str:
     """Return `text` in NFC with every space as ' ', invisible/control characters removed, runs collapsed, stripped."""
+    if (not _TRANSLATED.search(text) and "  " not in text and text[:1] != " " and text[-1:] != " "
+            and unicodedata.is_normalized("NFC", text)):
+        return text  # most text is already clean: a few scans instead of four passes that copy it
     text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
     return _WHITESPACE_RUN.sub(" ", text).strip()
 
