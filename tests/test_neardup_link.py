@@ -78,7 +78,7 @@ def _state(url: str) -> list[tuple[Any, ...]]:
         cur.execute("SELECT id, duplicate_of, duplicate_kind, similarity, cluster_id, updated_at FROM articles "
                     "ORDER BY id")
         rows = cur.fetchall()
-        cur.execute("SELECT band, bucket, article_pk FROM minhash_bands ORDER BY 1, 2, 3")
+        cur.execute("SELECT * FROM minhash_lsh ORDER BY article_pk")
         return rows + cur.fetchall()
 
 
@@ -138,6 +138,6 @@ def test_exact_duplicates_short_circuit(settings: Settings) -> None:
     assert links["other1"] == (None, None, None, "other1")
     assert links["otherc"] == ("other1", "exact", 1.0, "other1")
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM minhash_bands b JOIN articles a ON a.id = b.article_pk "
+        cur.execute("SELECT count(*) FROM minhash_lsh b JOIN articles a ON a.id = b.article_pk "
                     "WHERE a.article_id = 'copy01'")
         assert cur.fetchone() == (0,)
