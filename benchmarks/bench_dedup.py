@@ -366,7 +366,7 @@ def targets(quick: bool) -> list[Target]:
     (quick mode stops at 100k articles)."""
     sizes = SCALE_SIZES[:3] if quick else SCALE_SIZES
     child = subprocess.run([sys.executable, __file__, "--scale", ",".join(map(str, sizes))], check=True,
-                           capture_output=True, text=True)
+                           stdout=subprocess.PIPE, text=True)  # progress (one line per size) on stderr
     result = json.loads(child.stdout.strip().splitlines()[-1])
     per_size = result["sizes"]
     largest = str(sizes[-1])
