@@ -141,7 +141,7 @@ def run(url: str, articles: int, batch: int, near: bool, run_id: int) -> dict[st
         cur.execute("""SELECT a.article_id, o.article_id, a.duplicate_kind FROM articles a
                        JOIN articles o ON o.id = a.duplicate_of""")
         links = {copy: (original, kind) for copy, original, kind in cur.fetchall()}
-        cur.execute("SELECT pg_total_relation_size('minhash_bands'), pg_total_relation_size('minhash_signatures'), "
+        cur.execute("SELECT pg_total_relation_size('minhash_lsh'), pg_total_relation_size('minhash_signatures'), "
                     "pg_total_relation_size('articles')")
         bands_bytes, signatures_bytes, articles_bytes = cur.fetchone()
     found = sum(1 for copy, original in planted_near.items() if links.get(copy) == (original, "near"))
@@ -153,7 +153,7 @@ def run(url: str, articles: int, batch: int, near: bool, run_id: int) -> dict[st
         "near_links": sum(1 for _, kind in links.values() if kind == "near"),
         "planted_near": len(planted_near), "planted_near_found": found, "unplanted_near_links": unplanted,
         "peak_rss_mb_first_batch": round(rss_per_batch[0]), "peak_rss_mb_end": round(rss_per_batch[-1]),
-        "minhash_bands_mb": round(bands_bytes / 2**20), "minhash_signatures_mb": round(signatures_bytes / 2**20),
+        "minhash_lsh_mb": round(bands_bytes / 2**20), "minhash_signatures_mb": round(signatures_bytes / 2**20),
         "articles_table_mb": round(articles_bytes / 2**20),
     }
 

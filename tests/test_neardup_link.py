@@ -14,6 +14,7 @@ from etl.store import runs
 from etl.store.db import raw_connection
 from etl.store.load import load_rows
 from etl.store.neardup_link import NearResult, link_near_duplicates
+from etl.transform import neardup
 from etl.transform.normalize import normalize_body
 
 pytestmark = pytest.mark.integration
@@ -141,3 +142,15 @@ def test_exact_duplicates_short_circuit(settings: Settings) -> None:
         cur.execute("SELECT count(*) FROM minhash_lsh b JOIN articles a ON a.id = b.article_pk "
                     "WHERE a.article_id = 'copy01'")
         assert cur.fetchone() == (0,)
+
+
+def test_the_lsh_table_has_one_key_column_per_band_each_with_its_index(settings: Settings) -> None:
+    with psycopg2.connect(settings.require_database_url()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'minhash_lsh' "
+                    "AND column_name <> 'article_pk' ORDER BY ordinal_position")
+        columns = [name for (name,) in cur.fetchall()]
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'minhash_lsh' AND indexname <> 'minhash_lsh_pkey'")
+        indexes = sorted(definition for (definition,) in cur.fetchall())
+    assert columns == [f"b{band:02d}" for band in range(neardup.BANDS)]
+    assert indexes == sorted(f"CREATE INDEX minhash_lsh_{column} ON public.minhash_lsh USING btree ({column}) "
+                             "INCLUDE (article_pk)" for column in columns)
