@@ -16,6 +16,7 @@ Usage: .venv/bin/python benchmarks/bench_dedup.py [--articles 100000] [--batch 2
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import json
@@ -304,8 +305,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def scale(sizes: tuple[int, ...]) -> dict[str, Any]:
-    """Grow one archive through `sizes` and measure the step's per-article cost at each (this process)."""
+def scale(sizes: tuple[int, ...], shared_buffers: str | None = None) -> dict[str, Any]:
+    """Grow one archive through `sizes` and measure the step's per-article cost at each (this process), on the
+    embedded server's defaults or with its `shared_buffers` set (a server sized for its data)."""
+    import psycopg2
+
     from etl.store import runs
 
     rng = np.random.default_rng(2027)
@@ -314,6 +318,18 @@ def scale(sizes: tuple[int, ...]) -> dict[str, Any]:
     result: dict[str, Any] = {"sizes": {}}
     with manager.ephemeral("newsarchive-bench-neardup-") as settings:
         url = settings.require_database_url()
+        if shared_buffers:
+            conn = psycopg2.connect(url)
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("ALTER SYSTEM SET shared_buffers = %s", (shared_buffers,))
+            conn.close()
+            manager.down(settings)
+            settings = manager.up(dataclasses.replace(settings, database_url=None, s3_endpoint_url=None))
+            url = settings.require_database_url()
+        with raw_connection(url) as conn, conn.cursor() as cur:
+            cur.execute("SHOW shared_buffers")
+            result["shared_buffers"] = cur.fetchone()[0]
         start = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=5)))
         bench_run = runs.create_run(url, "kazinform", date(2026, 1, 1), start, start + timedelta(days=1),
                                     refetch=False, trigger="bench")
@@ -407,11 +423,12 @@ def main() -> int:
     parser.add_argument("--only", choices=("baseline", "near"), default=None, help="run one mode in this process")
     parser.add_argument("--scale", default=None, help="archive sizes (comma-separated) for the scale run, this process")
     parser.add_argument("--targets", choices=("quick", "full"), default=None, help="print the scale targets")
+    parser.add_argument("--shared-buffers", default=None, help="scale run: the server's shared_buffers (e.g. 1GB)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:2]))  # children and PostgreSQL inherit it
     if args.scale:
-        print(json.dumps(scale(tuple(int(size) for size in args.scale.split(",")))), flush=True)
+        print(json.dumps(scale(tuple(int(size) for size in args.scale.split(",")), args.shared_buffers)), flush=True)
         return 0
     if args.targets:
         for target in targets(args.targets == "quick"):
