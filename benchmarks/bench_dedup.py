@@ -22,6 +22,7 @@ import io
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -175,7 +176,7 @@ def measure(only: str, articles: int, batch: int) -> dict[str, Any]:
 
 SCALE_SIZES = (10_000, 30_000, 100_000, 300_000)
 SCALE_BATCH = 1_000  # new articles per measured run of the step (a day of 8 sources is ~1,200)
-SCALE_REPEATS = 4  # measured batches per archive size; the cheapest counts (the machine is shared)
+SCALE_REPEATS = {False: 4, True: 2}  # measured batches per archive size (full, quick); the cheapest counts
 _PREFILL_COLUMNS = ("source", "article_id", "url", "canonical_url", "language", "title", "published_at", "body",
                     "content_hash", "warc_key", "warc_offset", "extractor_version", "crawl_run_id",
                     "normalized_body", "detected_language", "script")
@@ -305,7 +306,8 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def scale(sizes: tuple[int, ...], shared_buffers: str | None = None) -> dict[str, Any]:
+def scale(sizes: tuple[int, ...], shared_buffers: str | None = None, repeats: int = SCALE_REPEATS[False]
+          ) -> dict[str, Any]:
     """Grow one archive through `sizes` and measure the step's per-article cost at each (this process), on the
     embedded server's defaults or with its `shared_buffers` set (a server sized for its data)."""
     import psycopg2
@@ -349,7 +351,7 @@ def scale(sizes: tuple[int, ...], shared_buffers: str | None = None) -> dict[str
             _measured_batch(url, bench_run.id, measured, rng, words, cdf, pool)
             measured += SCALE_BATCH
             cpu_per_article = []
-            for _ in range(SCALE_REPEATS):
+            for _ in range(repeats):
                 seconds, cpu, batch_planted, batch_found = _measured_batch(
                     url, bench_run.id, measured, rng, words, cdf, pool)
                 measured += SCALE_BATCH
@@ -381,7 +383,8 @@ def targets(quick: bool) -> list[Target]:
     """`neardup_300k_vs_10k` and `neardup_peak_rss_mb`, from one growing archive measured in a child process
     (quick mode stops at 100k articles)."""
     sizes = SCALE_SIZES[:3] if quick else SCALE_SIZES
-    child = subprocess.run([sys.executable, __file__, "--scale", ",".join(map(str, sizes))], check=True,
+    child = subprocess.run([sys.executable, __file__, "--scale", ",".join(map(str, sizes)),
+                            "--repeats", str(SCALE_REPEATS[quick])], check=True,
                            stdout=subprocess.PIPE, text=True)  # progress (one line per size) on stderr
     result = json.loads(child.stdout.strip().splitlines()[-1])
     per_size = result["sizes"]
@@ -406,7 +409,7 @@ def targets(quick: bool) -> list[Target]:
     return [
         Target("neardup_300k_vs_10k", round(ratio, 3), 1.2, lower_is_better=True,
                detail=f"{scope}per-article wall time of the near-dup step at {int(largest) // 1000}k / at 10k (the "
-                      f"cheapest of {SCALE_REPEATS} batches at each size; CPU time of the process and its PostgreSQL "
+                      f"cheapest of {SCALE_REPEATS[quick]} batches at each size; CPU time of the process and its PostgreSQL "
                       f"backend: {cpu_ratio:.2f}x); {data}",
                figures=figures),
         Target("neardup_peak_rss_mb", float(result["peak_rss_mb"]), 1024, unit=" MB", lower_is_better=True,
@@ -424,11 +427,15 @@ def main() -> int:
     parser.add_argument("--scale", default=None, help="archive sizes (comma-separated) for the scale run, this process")
     parser.add_argument("--targets", choices=("quick", "full"), default=None, help="print the scale targets")
     parser.add_argument("--shared-buffers", default=None, help="scale run: the server's shared_buffers (e.g. 1GB)")
+    parser.add_argument("--repeats", type=int, default=SCALE_REPEATS[False], help="scale run: batches per size")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:2]))  # children and PostgreSQL inherit it
     if args.scale:
-        print(json.dumps(scale(tuple(int(size) for size in args.scale.split(",")), args.shared_buffers)), flush=True)
+        # Stopped (benchmarks/run.py's budget): SIGTERM becomes SystemExit, so the embedded servers are stopped.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        sizes = tuple(int(size) for size in args.scale.split(","))
+        print(json.dumps(scale(sizes, args.shared_buffers, args.repeats)), flush=True)
         return 0
     if args.targets:
         for target in targets(args.targets == "quick"):
