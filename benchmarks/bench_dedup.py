@@ -389,7 +389,7 @@ def targets(quick: bool) -> list[Target]:
     result = json.loads(child.stdout.strip().splitlines()[-1])
     per_size = result["sizes"]
     largest = str(sizes[-1])
-    ratio = per_size[largest]["ms_per_article"] / per_size["10000"]["ms_per_article"]
+    wall_ratio = per_size[largest]["ms_per_article"] / per_size["10000"]["ms_per_article"]
     figures = {f"ms_per_article_at_{int(size) // 1000}k": f"{values['ms_per_article']:.2f}"
                for size, values in per_size.items()}
     for size, values in per_size.items():
@@ -398,7 +398,10 @@ def targets(quick: bool) -> list[Target]:
         figures[f"index_mb_at_{label}"] = f"{values['index_mb']:.0f}"
         figures[f"load_average_at_{label}"] = f"{values['load_average']:.1f}"
     cpu_ratio = per_size[largest]["cpu_ms_per_article"] / per_size["10000"]["cpu_ms_per_article"]
+    figures["wall_ratio"] = f"{wall_ratio:.2f}"
     figures["cpu_ratio"] = f"{cpu_ratio:.2f}"
+    # The larger of the two: on a shared machine either one alone can look flat by chance (a loaded 10k batch).
+    ratio = max(wall_ratio, cpu_ratio)
     found = sum(v["planted_near_found"] for v in per_size.values())
     planted = sum(v["planted_near"] for v in per_size.values())
     data = (f"archive of distinct generated Kazakh-like stories (Zipf vocabulary, ~150 words), COPY-prefilled with "
@@ -408,9 +411,9 @@ def targets(quick: bool) -> list[Target]:
     scope = "" if largest == "300000" else f"quick mode: archive of {int(largest) // 1000}k, not 300k; "
     return [
         Target("neardup_300k_vs_10k", round(ratio, 3), 1.2, lower_is_better=True,
-               detail=f"{scope}per-article wall time of the near-dup step at {int(largest) // 1000}k / at 10k (the "
-                      f"cheapest of {SCALE_REPEATS[quick]} batches at each size; CPU time of the process and its PostgreSQL "
-                      f"backend: {cpu_ratio:.2f}x); {data}",
+               detail=f"{scope}per-article cost of the near-dup step at {int(largest) // 1000}k / at 10k, the larger "
+                      f"of wall time ({wall_ratio:.2f}x) and CPU time of the process and its PostgreSQL backend "
+                      f"({cpu_ratio:.2f}x), each the cheapest of {SCALE_REPEATS[quick]} batches per size; {data}",
                figures=figures),
         Target("neardup_peak_rss_mb", float(result["peak_rss_mb"]), 1024, unit=" MB", lower_is_better=True,
                detail=f"peak RSS of the benchmark process (generator, prefill and step) up to "
