@@ -119,10 +119,8 @@ def archive_state(settings: Settings) -> dict[str, Any]:
         "signatures": query(settings, """SELECT a.canonical_url, s.params, s.content_hash, md5(s.signature)
                                          FROM minhash_signatures s JOIN articles a ON a.id = s.article_pk
                                          ORDER BY 1"""),
-        "bands": query(settings, """SELECT a.canonical_url, count(*),
-                                           md5(string_agg(b.band || ':' || b.bucket, ',' ORDER BY b.band, b.bucket))
-                                    FROM minhash_bands b JOIN articles a ON a.id = b.article_pk
-                                    GROUP BY 1 ORDER BY 1"""),
+        "bands": query(settings, """SELECT a.canonical_url, md5((to_jsonb(l) - 'article_pk')::text)
+                                    FROM minhash_lsh l JOIN articles a ON a.id = l.article_pk ORDER BY 1"""),
         "coverage": query(settings, """SELECT source, day, status, detail, runs, discovered, fetched, blocked, failed,
                                               archived, extracted, extract_errors, expected, loaded, duplicates,
                                               fallback_extractions, health, health_message

@@ -14,6 +14,7 @@ from etl.store import runs
 from etl.store.db import raw_connection
 from etl.store.load import load_rows
 from etl.store.neardup_link import NearResult, link_near_duplicates
+from etl.transform import neardup
 from etl.transform.normalize import normalize_body
 
 pytestmark = pytest.mark.integration
@@ -78,7 +79,7 @@ def _state(url: str) -> list[tuple[Any, ...]]:
         cur.execute("SELECT id, duplicate_of, duplicate_kind, similarity, cluster_id, updated_at FROM articles "
                     "ORDER BY id")
         rows = cur.fetchall()
-        cur.execute("SELECT band, bucket, article_pk FROM minhash_bands ORDER BY 1, 2, 3")
+        cur.execute("SELECT * FROM minhash_lsh ORDER BY article_pk")
         return rows + cur.fetchall()
 
 
@@ -138,6 +139,18 @@ def test_exact_duplicates_short_circuit(settings: Settings) -> None:
     assert links["other1"] == (None, None, None, "other1")
     assert links["otherc"] == ("other1", "exact", 1.0, "other1")
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM minhash_bands b JOIN articles a ON a.id = b.article_pk "
+        cur.execute("SELECT count(*) FROM minhash_lsh b JOIN articles a ON a.id = b.article_pk "
                     "WHERE a.article_id = 'copy01'")
         assert cur.fetchone() == (0,)
+
+
+def test_the_lsh_table_has_one_key_column_per_band_each_with_its_index(settings: Settings) -> None:
+    with psycopg2.connect(settings.require_database_url()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'minhash_lsh' "
+                    "AND column_name <> 'article_pk' ORDER BY ordinal_position")
+        columns = [name for (name,) in cur.fetchall()]
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'minhash_lsh' AND indexname <> 'minhash_lsh_pkey'")
+        indexes = sorted(definition for (definition,) in cur.fetchall())
+    assert columns == [f"b{band:02d}" for band in range(neardup.BANDS)]
+    assert indexes == sorted(f"CREATE INDEX minhash_lsh_{column} ON public.minhash_lsh USING btree ({column}) "
+                             "INCLUDE (article_pk)" for column in columns)

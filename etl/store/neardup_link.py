@@ -1,9 +1,10 @@
 """Near-duplicate linking against the whole archive, with MinHash signatures and LSH bands kept in PostgreSQL.
 
 For the given articles (one run's new or changed rows): exact duplicates short-circuit (they are linked by
-`etl.transform.dedup` and only join their original's cluster); every other article gets its signature and bands
-stored, its LSH candidates from the whole archive are verified by exact Jaccard of word-bigram sets, and
-matching articles join one cluster. The cluster's original is its earliest publication (then first seen,
+`etl.transform.dedup` and only join their original's cluster); every other article gets its signature and its
+band keys stored (one `minhash_lsh` row of 64 keys, migration 0019), its LSH candidates from the whole archive
+(one query for the batch, each band probed through its own index, so the cost per article stays nearly flat
+as the archive grows) are verified by exact Jaccard of word-bigram sets, and matching articles join one cluster. The cluster's original is its earliest publication (then first seen,
 then lowest id); every other member points at it (`duplicate_kind = 'near'`, `similarity` = Jaccard to the
 original). `cluster_id` (the original's id) is set on every member of a cluster, exact copies and their
 original included, and left NULL on articles that have no duplicate (no write for the common case).
@@ -81,31 +82,54 @@ def _rows(cur: Any, ids: Iterable[int]) -> dict[int, _Row]:
     return found
 
 
-def _store_index(cur: Any, items: Sequence[tuple[int, str, np.ndarray, list[int]]]) -> None:
-    """Replace the signatures and bands of the given articles."""
-    ids = [pk for pk, _, _, _ in items]
-    cur.execute("DELETE FROM minhash_bands WHERE article_pk = ANY(%s)", (ids,))
+_BAND_COLUMNS = tuple(f"b{band:02d}" for band in range(neardup.BANDS))  # minhash_lsh (migration 0019)
+_COPY_LSH = f"COPY minhash_lsh (article_pk, {', '.join(_BAND_COLUMNS)}) FROM STDIN"
+
+
+def store_index(cur: Any, items: Sequence[tuple[int, str, np.ndarray]]) -> None:
+    """Replace the signatures and band keys of the given (article id, content hash, signature) triples."""
+    ids = [pk for pk, _, _ in items]
+    cur.execute("DELETE FROM minhash_lsh WHERE article_pk = ANY(%s)", (ids,))
     cur.execute("DELETE FROM minhash_signatures WHERE article_pk = ANY(%s)", (ids,))
     signatures = io.StringIO()
     bands = io.StringIO()
-    for pk, content_hash, sig, buckets in items:
+    for pk, content_hash, sig in items:
         signatures.write(f"{pk}\t{neardup.PARAMS}\t{content_hash}\t\\\\x{sig.astype('<u4').tobytes().hex()}\n")
-        for band, bucket in enumerate(buckets):
-            bands.write(f"{band}\t{bucket}\t{pk}\n")
+        bands.write("\t".join(map(str, (pk, *neardup.band_buckets(sig)))) + "\n")
     signatures.seek(0)
     bands.seek(0)
     cur.copy_expert("COPY minhash_signatures (article_pk, params, content_hash, signature) FROM STDIN", signatures)
-    cur.copy_expert("COPY minhash_bands (band, bucket, article_pk) FROM STDIN", bands)
+    cur.copy_expert(_COPY_LSH, bands)
 
 
-_CANDIDATES = """
-SELECT q.article_pk, b.article_pk
-FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) AS q(article_pk, band, bucket)
-JOIN minhash_bands b ON b.band = q.band AND b.bucket = q.bucket
-WHERE b.article_pk <> q.article_pk
-GROUP BY q.article_pk, b.article_pk
-HAVING count(*) >= %s
-"""
+# The batch's band keys go to a temporary table; each band is then probed per batch article through its own
+# index (`OFFSET 0` keeps each probe a nested index-only lookup: a join the planner flattened would scan a
+# whole band index per run, a cost that grows with the archive).
+_QUERY_TABLE = ("CREATE TEMPORARY TABLE lsh_query (LIKE minhash_lsh) ON COMMIT DROP")
+_COPY_QUERY = _COPY_LSH.replace("minhash_lsh", "lsh_query")
+_CANDIDATES = (
+    "SELECT q, c FROM ("
+    + " UNION ALL ".join(
+        f"SELECT q.article_pk AS q, m.article_pk AS c FROM lsh_query q CROSS JOIN LATERAL "
+        f"(SELECT l.article_pk FROM minhash_lsh l WHERE l.{column} = q.{column} OFFSET 0) m"
+        for column in _BAND_COLUMNS)
+    + ") shared WHERE q <> c GROUP BY q, c HAVING count(*) >= %s"
+)
+
+
+def _candidates(cur: Any, buckets: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """(article, candidate) pairs: archived articles sharing at least MIN_SHARED_BANDS band keys with one of
+    the given articles (one query for the whole batch)."""
+    if not buckets:
+        return []
+    cur.execute(_QUERY_TABLE)
+    cur.copy_expert(_COPY_QUERY, io.StringIO("".join(
+        "\t".join(map(str, (pk, *keys))) + "\n" for pk, keys in buckets.items())))
+    cur.execute("ANALYZE lsh_query")
+    cur.execute(_CANDIDATES, (neardup.MIN_SHARED_BANDS,))
+    found = cur.fetchall()
+    cur.execute("DROP TABLE lsh_query")
+    return [(int(left), int(right)) for left, right in found]
 
 
 def _find(parent: dict[int, int], key: int) -> int:
@@ -147,7 +171,7 @@ def link_near_duplicates(cur: Any, article_ids: Sequence[int]) -> NearResult:
     exact = [pk for pk, _, kind in listed if kind == "exact"]
     hashes = {pk: h for pk, h, kind in listed if kind != "exact"}
     if exact:  # short-circuit: an exact copy adds nothing to the index
-        cur.execute("DELETE FROM minhash_bands WHERE article_pk = ANY(%s)", (exact,))
+        cur.execute("DELETE FROM minhash_lsh WHERE article_pk = ANY(%s)", (exact,))
         cur.execute("DELETE FROM minhash_signatures WHERE article_pk = ANY(%s)", (exact,))
     rows = _rows(cur, hashes)
     cur.execute("SELECT article_pk, params, content_hash FROM minhash_signatures WHERE article_pk = ANY(%s)",
@@ -156,15 +180,10 @@ def link_near_duplicates(cur: Any, article_ids: Sequence[int]) -> NearResult:
     shingle_sets = {pk: neardup.shingles(row.text) for pk, row in rows.items()}
     signatures = {pk: neardup.signature(shingle_sets[pk]) for pk in rows}
     buckets = {pk: neardup.band_buckets(signatures[pk]) for pk in rows}
-    stale = [(pk, hashes[pk], signatures[pk], buckets[pk]) for pk in rows
-             if current.get(pk) != (neardup.PARAMS, hashes[pk])]
+    stale = [(pk, hashes[pk], signatures[pk]) for pk in rows if current.get(pk) != (neardup.PARAMS, hashes[pk])]
     if stale:
-        _store_index(cur, stale)
-    query_pks = [pk for pk in rows for _ in range(neardup.BANDS)]
-    query_bands = [band for _ in rows for band in range(neardup.BANDS)]
-    query_buckets = [bucket for pk in rows for bucket in buckets[pk]]
-    cur.execute(_CANDIDATES, (query_pks, query_bands, query_buckets, neardup.MIN_SHARED_BANDS))
-    pairs = cur.fetchall()
+        store_index(cur, stale)
+    pairs = _candidates(cur, buckets)
     others = _rows(cur, {cand for _, cand in pairs} - set(rows))
     known = {**rows, **others}
 

@@ -1,7 +1,8 @@
 """Near-duplicate detection maths: word shingles of the normalized text, MinHash signatures, LSH bands.
 
 Pure functions (no database): `etl.store.neardup_link` persists signatures and bands in PostgreSQL and links
-articles. Shingle size, permutations, bands and the similarity threshold were chosen by measurement on the
+articles. The MinHash is our own numpy code (datasketch 2.0's `affine32` scheme, value for value: no scipy
+import). Shingle size, permutations, bands and the similarity threshold were chosen by measurement on the
 Kazakh evaluation set (docs/dedup.md, tests/dedup_eval/). Reads no settings.
 """
 
@@ -13,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE_WORDS = 2  # word bigrams: Kazakh words carry many suffixes, so longer n-grams break on light edits
 NUM_PERM = 128
@@ -29,8 +29,19 @@ THRESHOLD = 0.25  # exact Jaccard of the shingle sets at or above which two arti
 PARAMS = f"w{SHINGLE_WORDS}-p{NUM_PERM}-b{BANDS}-s{SEED}"  # stored with every signature
 
 _TOKEN = re.compile(r"\w+")
-# One MinHash object's permutations, reused: building them is the costly part of a MinHash.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+
+
+def _permutations(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine permutations h -> a * h + b (mod 2**32, `a` odd) drawn from `seed`, as datasketch 2.0 draws
+    them for its `affine32` scheme, so signatures stored before it was dropped stay valid."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations(SEED, NUM_PERM)
+_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)  # the signature of an empty set
 
 
 def tokens(normalized: str) -> list[str]:
@@ -46,22 +57,37 @@ def shingles(normalized: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (a bijection), applied once to each shingle hash before the permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def _hashes(batch: list[str]) -> np.ndarray:
+    """The first 4 bytes (little-endian) of each shingle's UTF-8 SHA-1, mixed by `_fmix32`."""
+    digests = b"".join(hashlib.sha1(item.encode("utf-8")).digest()[:4] for item in batch)
+    return _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
+
+
 def signature(items: Iterable[str]) -> np.ndarray:
-    """The MinHash signature (NUM_PERM uint32 values) of a shingle set.
+    """The MinHash signature (NUM_PERM uint32 values) of a shingle set: per permutation, the least a * h + b.
 
     Hashed in batches of BATCH shingles (the minimum over batches is the minimum over all): a batch costs a
-    NUM_PERM x BATCH matrix, so a multi-megabyte article does not take gigabytes.
+    BATCH x NUM_PERM matrix, so a multi-megabyte article does not take gigabytes.
     """
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme="affine32")
-    batch: list[bytes] = []
+    result = _EMPTY.copy()
+    batch: list[str] = []
     for item in items:
-        batch.append(item.encode("utf-8"))
+        batch.append(item)
         if len(batch) == BATCH:
-            minhash.update_batch(batch)
+            np.minimum(result, (_hashes(batch)[:, None] * _A + _B).min(axis=0), out=result)
             batch = []
     if batch:
-        minhash.update_batch(batch)
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+        np.minimum(result, (_hashes(batch)[:, None] * _A + _B).min(axis=0), out=result)
+    return result
 
 
 def band_buckets(sig: np.ndarray) -> list[int]:
