@@ -26,13 +26,23 @@ def load_run(settings: Settings, run_id: int) -> dict[str, Any]:
     return {"run_id": run.id, **result.as_counts()}
 
 
+#: The run's articles, and the stored ones that became exact copies of them in its load (an earlier publication
+#: that arrived after them: days finish in any order), which must leave the MinHash index as if never indexed.
+_TO_LINK = """
+SELECT id FROM articles WHERE crawl_run_id = %(run)s
+UNION
+SELECT c.id FROM articles c JOIN articles o ON o.id = c.duplicate_of
+WHERE o.crawl_run_id = %(run)s AND c.duplicate_kind = 'exact'
+ORDER BY 1"""
+
+
 def link_run(settings: Settings, run_id: int) -> dict[str, Any]:
     """Index the run's articles (MinHash) and link them to their near-duplicates; counts go on the run."""
     from etl.store.neardup_link import link_near_duplicates
 
     database_url = settings.require_database_url()
     with raw_connection(database_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT id FROM articles WHERE crawl_run_id = %s ORDER BY id", (run_id,))
+        cur.execute(_TO_LINK, {"run": run_id})
         result = link_near_duplicates(cur, [pk for (pk,) in cur.fetchall()])
     runs.update_run(database_url, run_id, counts=result.as_counts())
     return {"run_id": run_id, **result.as_counts()}

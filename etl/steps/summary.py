@@ -20,12 +20,13 @@ _KEEP = ("discovered", "fetched", "skipped_known", "out_of_interval", "blocked",
 
 
 def summarize(settings: Settings, run_id: int) -> dict[str, Any]:
-    """The run's counts and keys (what the CLI prints), after refreshing the day's coverage ledger row."""
+    """The run's counts and keys (what the CLI prints), after refreshing the coverage ledger rows of its day and of
+    the days whose articles its articles are now the originals of."""
     run = runs.get_run(settings.require_database_url(), run_id)
     summary = {name: run.counts[name] for name in _KEEP if name in run.counts}
     summary.update(run_id=run.id, run_key=run.run_key, source=run.source, date=run.partition_date.isoformat(),
                    status=run.status)
-    coverage.refresh_day(settings.require_database_url(), run.source, run.partition_date)
+    coverage.refresh_linked(settings.require_database_url(), run.id)
     log.info("run %s: %s", run.run_key, json.dumps(summary, ensure_ascii=False, sort_keys=True))
     return summary
 

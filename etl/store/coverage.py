@@ -184,6 +184,24 @@ def refresh_day(database_url: str, source: str, day: date) -> None:
     refresh(database_url, [source], day, day)
 
 
+_LINKED_DAYS = """
+SELECT source, partition_date FROM crawl_runs WHERE id = %(run)s
+UNION
+SELECT r.source, r.partition_date
+FROM articles o JOIN articles a ON a.duplicate_of = o.id JOIN crawl_runs r ON r.id = a.crawl_run_id
+WHERE o.crawl_run_id = %(run)s"""
+
+
+def refresh_linked(database_url: str, run_id: int) -> None:
+    """Recompute the row of a run's day and of every day holding a duplicate of one of its articles: a day that
+    finished before an earlier copy of its articles arrived counts them as duplicates from then on."""
+    with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute(_LINKED_DAYS, {"run": run_id})
+        days = cur.fetchall()
+    for source, day in days:
+        refresh_day(database_url, source, day)
+
+
 def rows(database_url: str, source: str | None = None, since: date | None = None,
          until: date | None = None) -> list[DayCoverage]:
     """Ledger rows, oldest first per source."""
