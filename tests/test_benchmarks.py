@@ -201,8 +201,11 @@ def test_year_sides_in_abba_order_and_the_target_from_their_figures() -> None:
 def test_budgets_scaled_to_the_whole_run_with_unused_time_passed_on() -> None:
     # Budgets 100 + 300 + 600 = 1,000 s in a 500 s run: scale 0.5, so the last two keep 450 s in reserve.
     assert run.allowance(100, 900, 500, 0.5) == 50
-    # The first finished early (20 s used): the second may run 480 - 300 = 180 s of its 300.
+    # The first finished early (20 s used): the second may run 480 - 300 = 180 s (its share is 150).
     assert run.allowance(300, 600, 480, 0.5) == 180
-    # Nothing after the last one: everything left, up to its own budget.
+    # Nothing after the last one: everything left.
     assert run.allowance(600, 0, 400, 0.5) == 400
-    assert run.allowance(600, 0, 900, 1.0) == 600
+    # Plenty left: at most twice its own budget.
+    assert run.allowance(100, 0, 5000, 1.0) == 200
+    # Nothing left: it does not run (reported over budget).
+    assert run.allowance(300, 600, 250, 0.5) <= 0
