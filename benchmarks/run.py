@@ -126,15 +126,44 @@ def run_module(module: Module, search: Path, quick: bool, budget: float) -> Outc
         return Outcome(module.name, "missing", message=f"{' or '.join(f'{c}.py' for c in module.candidates)} "
                                                       "with targets() not on this branch: skipped")
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as scratch:
-        return _run_child(name, search, quick, budget, Path(scratch) / "targets.json")
+        # The child's temporary files (embedded servers' state, checkouts) go under `tmp`, so whatever a module
+        # stopped at its budget could not clean up is found and cleaned up here.
+        tmp = Path(scratch) / "tmp"
+        tmp.mkdir()
+        for folder in (Path(scratch), tmp):  # the embedded PostgreSQL's own user must reach its data below
+            folder.chmod(0o755)
+        try:
+            return _run_child(name, search, quick, budget, Path(scratch) / "targets.json", tmp)
+        finally:
+            clean_up_after(tmp)
 
 
-def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path) -> Outcome:
+def clean_up_after(tmp: Path) -> None:
+    """Stop the embedded servers and remove the git worktrees a child left under `tmp`."""
+    from etl.core.config import load_settings
+    from etl.dev.services import manager
+
+    for run_dir in sorted(tmp.glob("*/run")):
+        if any(run_dir.glob("*.pid")):
+            stopped = manager.down(load_settings({"NEWSARCHIVE_STATE_DIR": str(run_dir.parent)}))
+            if stopped:
+                print(f"   (stopped the {' and '.join(stopped)} the module left in {run_dir.parent})", flush=True)
+    listed = subprocess.run(["git", "-C", str(REPO), "worktree", "list", "--porcelain"], capture_output=True,
+                            text=True, check=False).stdout
+    for line in listed.splitlines():
+        path = Path(line.removeprefix("worktree ")) if line.startswith("worktree ") else None
+        if path is not None and path.is_relative_to(tmp):
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
+            print(f"   (removed the git worktree the module left in {path})", flush=True)
+
+
+def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path, tmp: Path) -> Outcome:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--search", str(search),
                "--out", str(out), *(["--quick"] if quick else [])]
+    env = {**os.environ, "TMPDIR": str(tmp)}
     started = time.monotonic()
     # Its own process group, so a module over budget is stopped with every process it started.
-    proc = subprocess.Popen(command, cwd=REPO, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
     try:
         code = proc.wait(timeout=budget)
     except subprocess.TimeoutExpired:
@@ -148,11 +177,15 @@ def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path) -
     return Outcome(name, "ok", seconds, measured)
 
 
+#: Seconds a module stopped at its budget has to clean up after SIGTERM before SIGKILL.
+STOP_GRACE = 20.0
+
+
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the child's process group, then SIGKILL what is left after 20 s."""
+    """SIGTERM the child's process group, then SIGKILL what is left after STOP_GRACE seconds."""
     import signal
 
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+    for sig, wait in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 10.0)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:

@@ -209,3 +209,56 @@ def test_budgets_scaled_to_the_whole_run_with_unused_time_passed_on() -> None:
     assert run.allowance(100, 0, 5000, 1.0) == 200
     # Nothing left: it does not run (reported over budget).
     assert run.allowance(300, 600, 250, 0.5) <= 0
+
+
+LEAKY = '''
+import os
+import sys
+sys.path.insert(0, {repo!r})
+from etl.dev.services import manager
+
+def targets(quick):
+    context = manager.ephemeral("newsarchive-leaky-")
+    settings = context.__enter__()
+    with open({record!r}, "w") as out:
+        out.write(str(settings.state_dir))
+    os._exit(3)  # a crash that skips every clean-up
+'''
+
+
+def test_servers_a_crashed_module_left_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl.core.config import load_settings
+    from etl.dev.services import manager
+    from etl.dev.services.procs import read_pid
+
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    record = tmp_path / "state-dir.txt"
+    (folder / "bench_leaky.py").write_text(LEAKY.format(repo=str(REPO), record=str(record)))
+    state = {}
+
+    def remember_pids(tmp: Path) -> None:
+        state_dir = Path(record.read_text())
+        assert state_dir.is_relative_to(tmp)  # the child's temporary files went where run.py looks
+        state["pids"] = [r.pid for r in (read_pid(f) for f in (state_dir / "run").glob("*.pid")) if r]
+        original(tmp)
+
+    original = run.clean_up_after
+    monkeypatch.setattr(run, "clean_up_after", remember_pids)
+    outcomes = run.run_all([run.Module("bench_leaky", 120, 120)], folder, quick=True, total_budget=120)
+    assert [o.status for o in outcomes] == ["crashed"]
+    assert len(state["pids"]) == 2
+    assert not [pid for pid in state["pids"] if _running(pid)]
+    assert not Path(record.read_text()).exists()
+    assert [s.mode for s in manager.status(load_settings({"NEWSARCHIVE_STATE_DIR": record.read_text()}))] == [
+        "stopped", "stopped"]
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a stopped server can stay a zombie until init reaps it)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
