@@ -196,6 +196,7 @@ def test_year_sides_in_abba_order_and_the_target_from_their_figures() -> None:
     year = result.figures["ours: one year (8 sources x 365 days, 365,000 articles)"]
     assert year == "5.1 h, database 10.7 GiB, S3 9.6 GiB"
     assert result.figures["baseline: problems"] == "day failed"
+    assert result.figures["CPU per article of the backfill tree, baseline / ours"].startswith("2.57x")
 
 
 def test_budgets_scaled_to_the_whole_run_with_unused_time_passed_on() -> None:
