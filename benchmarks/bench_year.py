@@ -379,6 +379,10 @@ def target(made: yeargen.Generated, ours: Side, base: Side | None) -> Target:
     if base is None:
         return Target("backfill_speedup", 0.0, 5.0, detail="baseline not run (--no-baseline)", figures=figures)
     figures.update(base.summary(source_days, made.articles))
+    if ours.cpu_seconds and base.articles and ours.articles:
+        per_article = (base.cpu_seconds / base.articles) / (ours.cpu_seconds / ours.articles)
+        figures["CPU per article of the backfill tree, baseline / ours"] = (
+            f"{per_article:.2f}x (less sensitive than wall time to other jobs on the machine)")
     ratio = ours.rate / base.rate if base.rate else 0.0
     detail = (f"end-to-end replay backfill, {ours.rate:.1f} vs {base.rate:.1f} articles/s (today's backfill at "
               f"{BASELINE_COMMIT}), {len(made.days)} day(s) x {SOURCES_PER_DAY} sources, politeness off, "

@@ -39,7 +39,7 @@ BEGIN = "<!-- benchmarks/run.py: generated section, do not edit by hand -->"
 END = "<!-- end of the generated section -->"
 #: The whole quick run stays under 15 minutes: every module together gets at most this much.
 QUICK_TOTAL_BUDGET = 14.5 * 60.0
-FULL_TOTAL_BUDGET = 6 * 3600.0
+FULL_TOTAL_BUDGET = 12 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class Module:
 
 
 #: Run in this order. Quick budgets are what each module's author promised (bench_year: measured 4.5-6 min with
-#: the baseline under load). They add up to more than QUICK_TOTAL_BUDGET: each module is sure of its proportional
-#: share and gets what earlier ones leave unused (bench_parse needs ~15 s of its 90).
+#: the baseline under load). They add up to more than QUICK_TOTAL_BUDGET: each module is sure of the same
+#: proportion of its budget and may use what earlier ones leave unused (bench_parse needs ~10 s of its 90).
 MODULES: tuple[Module, ...] = (
     Module("bench_fixed", 120, 3600),
     Module("bench_parse", 90, 1800),
@@ -126,15 +126,44 @@ def run_module(module: Module, search: Path, quick: bool, budget: float) -> Outc
         return Outcome(module.name, "missing", message=f"{' or '.join(f'{c}.py' for c in module.candidates)} "
                                                       "with targets() not on this branch: skipped")
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as scratch:
-        return _run_child(name, search, quick, budget, Path(scratch) / "targets.json")
+        # The child's temporary files (embedded servers' state, checkouts) go under `tmp`, so whatever a module
+        # stopped at its budget could not clean up is found and cleaned up here.
+        tmp = Path(scratch) / "tmp"
+        tmp.mkdir()
+        for folder in (Path(scratch), tmp):  # the embedded PostgreSQL's own user must reach its data below
+            folder.chmod(0o755)
+        try:
+            return _run_child(name, search, quick, budget, Path(scratch) / "targets.json", tmp)
+        finally:
+            clean_up_after(tmp)
 
 
-def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path) -> Outcome:
+def clean_up_after(tmp: Path) -> None:
+    """Stop the embedded servers and remove the git worktrees a child left under `tmp`."""
+    from etl.core.config import load_settings
+    from etl.dev.services import manager
+
+    for run_dir in sorted(tmp.glob("*/run")):
+        if any(run_dir.glob("*.pid")):
+            stopped = manager.down(load_settings({"NEWSARCHIVE_STATE_DIR": str(run_dir.parent)}))
+            if stopped:
+                print(f"   (stopped the {' and '.join(stopped)} the module left in {run_dir.parent})", flush=True)
+    listed = subprocess.run(["git", "-C", str(REPO), "worktree", "list", "--porcelain"], capture_output=True,
+                            text=True, check=False).stdout
+    for line in listed.splitlines():
+        path = Path(line.removeprefix("worktree ")) if line.startswith("worktree ") else None
+        if path is not None and path.is_relative_to(tmp):
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
+            print(f"   (removed the git worktree the module left in {path})", flush=True)
+
+
+def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path, tmp: Path) -> Outcome:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--search", str(search),
                "--out", str(out), *(["--quick"] if quick else [])]
+    env = {**os.environ, "TMPDIR": str(tmp)}
     started = time.monotonic()
     # Its own process group, so a module over budget is stopped with every process it started.
-    proc = subprocess.Popen(command, cwd=REPO, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
     try:
         code = proc.wait(timeout=budget)
     except subprocess.TimeoutExpired:
@@ -148,11 +177,15 @@ def _run_child(name: str, search: Path, quick: bool, budget: float, out: Path) -
     return Outcome(name, "ok", seconds, measured)
 
 
+#: Seconds a module stopped at its budget has to clean up after SIGTERM before SIGKILL.
+STOP_GRACE = 20.0
+
+
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the child's process group, then SIGKILL what is left after 20 s."""
+    """SIGTERM the child's process group, then SIGKILL what is left after STOP_GRACE seconds."""
     import signal
 
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+    for sig, wait in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 10.0)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
@@ -171,17 +204,23 @@ def figures_text(target: Target) -> list[str]:
     return lines
 
 
+#: A module may run up to this many times its budget when earlier modules left time unused.
+STRETCH = 2.0
+
+
 def allowance(budget: float, later: float, left: float, scale: float) -> float:
-    """Seconds a module may run: its budget, less what the modules after it are reserved (their budgets times
-    `scale`, the whole run's budget over the sum of the budgets when that is smaller) out of what is `left`."""
-    return min(budget, left - later * scale)
+    """Seconds a module may run: what is `left` of the whole run less the shares reserved for the modules after
+    it (their budgets, `later`, times `scale`: the whole run's budget over the sum of the budgets, at most 1),
+    and at most STRETCH times its own budget (a hung module does not eat every later module's slack)."""
+    return min(STRETCH * budget, left - later * scale)
 
 
 def run_all(modules: Sequence[Module], search: Path, quick: bool, total_budget: float) -> list[Outcome]:
     """Run the modules one after another, printing each one's figures as it finishes.
 
-    When the modules' budgets add up to more than `total_budget`, each keeps a proportional share in reserve
-    and the time an earlier module leaves unused goes to the later ones.
+    A module's budget is its share: when the budgets add up to more than `total_budget`, each is sure of the
+    same proportion of its own, and a module may also use what earlier ones left unused, up to STRETCH times its
+    budget (but never the shares of the modules after it).
     """
     outcomes = []
     deadline = time.monotonic() + total_budget

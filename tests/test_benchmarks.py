@@ -196,13 +196,70 @@ def test_year_sides_in_abba_order_and_the_target_from_their_figures() -> None:
     year = result.figures["ours: one year (8 sources x 365 days, 365,000 articles)"]
     assert year == "5.1 h, database 10.7 GiB, S3 9.6 GiB"
     assert result.figures["baseline: problems"] == "day failed"
+    assert result.figures["CPU per article of the backfill tree, baseline / ours"].startswith("2.57x")
 
 
 def test_budgets_scaled_to_the_whole_run_with_unused_time_passed_on() -> None:
     # Budgets 100 + 300 + 600 = 1,000 s in a 500 s run: scale 0.5, so the last two keep 450 s in reserve.
     assert run.allowance(100, 900, 500, 0.5) == 50
-    # The first finished early (20 s used): the second may run 480 - 300 = 180 s of its 300.
+    # The first finished early (20 s used): the second may run 480 - 300 = 180 s (its share is 150).
     assert run.allowance(300, 600, 480, 0.5) == 180
-    # Nothing after the last one: everything left, up to its own budget.
+    # Nothing after the last one: everything left.
     assert run.allowance(600, 0, 400, 0.5) == 400
-    assert run.allowance(600, 0, 900, 1.0) == 600
+    # Plenty left: at most twice its own budget.
+    assert run.allowance(100, 0, 5000, 1.0) == 200
+    # Nothing left: it does not run (reported over budget).
+    assert run.allowance(300, 600, 250, 0.5) <= 0
+
+
+LEAKY = '''
+import os
+import sys
+sys.path.insert(0, {repo!r})
+from etl.dev.services import manager
+
+def targets(quick):
+    context = manager.ephemeral("newsarchive-leaky-")
+    settings = context.__enter__()
+    with open({record!r}, "w") as out:
+        out.write(str(settings.state_dir))
+    os._exit(3)  # a crash that skips every clean-up
+'''
+
+
+def test_servers_a_crashed_module_left_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl.core.config import load_settings
+    from etl.dev.services import manager
+    from etl.dev.services.procs import read_pid
+
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    record = tmp_path / "state-dir.txt"
+    (folder / "bench_leaky.py").write_text(LEAKY.format(repo=str(REPO), record=str(record)))
+    state = {}
+
+    def remember_pids(tmp: Path) -> None:
+        state_dir = Path(record.read_text())
+        assert state_dir.is_relative_to(tmp)  # the child's temporary files went where run.py looks
+        state["pids"] = [r.pid for r in (read_pid(f) for f in (state_dir / "run").glob("*.pid")) if r]
+        original(tmp)
+
+    original = run.clean_up_after
+    monkeypatch.setattr(run, "clean_up_after", remember_pids)
+    outcomes = run.run_all([run.Module("bench_leaky", 120, 120)], folder, quick=True, total_budget=120)
+    assert [o.status for o in outcomes] == ["crashed"]
+    assert len(state["pids"]) == 2
+    assert not [pid for pid in state["pids"] if _running(pid)]
+    assert not Path(record.read_text()).exists()
+    assert [s.mode for s in manager.status(load_settings({"NEWSARCHIVE_STATE_DIR": record.read_text()}))] == [
+        "stopped", "stopped"]
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a stopped server can stay a zombie until init reaps it)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
