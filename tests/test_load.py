@@ -184,3 +184,37 @@ def test_changed_text_relinks_the_copies_of_the_old_text(settings: Settings) -> 
         cur.execute("""SELECT a.article_id, o.article_id FROM articles a
                        LEFT JOIN articles o ON o.id = a.duplicate_of ORDER BY a.article_id""")
         assert cur.fetchall() == [("f00001", None), ("f00002", None), ("f00003", "f00001")]
+
+
+def test_loads_take_turns_from_the_link_decision_to_commit(settings: Settings) -> None:
+    """Two loads of one text at once must not both make it an original: a load waits for the one before it."""
+    import threading
+    import time
+
+    from etl.store import load as load_module
+
+    url = settings.require_database_url()
+    run_id = _run_with_archive(url, "raw/g.warc.gz")
+    holder = psycopg2.connect(url)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (load_module._LINK_LOCK_ID,))  # another load's turn
+        done: list[Any] = []
+        thread = threading.Thread(target=lambda: done.append(load_rows(url, [
+            _row(run_id, "raw/g.warc.gz", "g00001", "Бір уақытта", "2026-01-01T04:00:00+00:00")])))
+        thread.start()
+        deadline = time.monotonic() + 60
+        with psycopg2.connect(url) as watcher, watcher.cursor() as cur:
+            waiting = False
+            while not waiting and thread.is_alive():
+                assert time.monotonic() < deadline, "the load never waited for the lock"
+                cur.execute("""SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                               AND objid = %s""", (load_module._LINK_LOCK_ID & 0xFFFFFFFF,))
+                waiting = cur.fetchone()[0] == 1
+                watcher.rollback()
+        assert waiting and not done
+        holder.rollback()  # the other load commits: this one goes on
+        thread.join(60)
+        assert done and done[0].new == 1
+    finally:
+        holder.close()
