@@ -44,8 +44,9 @@ def defer(database_url: str, names: tuple[str, ...] = SEARCH_INDEXES) -> list[st
         cur.execute("""SELECT indexname, tablename, indexdef FROM pg_indexes
                        WHERE schemaname = current_schema() AND indexname = ANY(%s)""", (list(names),))
         for name, table, definition in cur.fetchall():
-            cur.execute("INSERT INTO deferred_indexes (name, table_name, definition) VALUES (%s, %s, %s)",
-                        (name, table, definition))
+            cur.execute("""INSERT INTO deferred_indexes (name, table_name, definition) VALUES (%s, %s, %s)
+                           ON CONFLICT (name) DO UPDATE SET table_name = EXCLUDED.table_name,
+                               definition = EXCLUDED.definition, dropped_at = now()""", (name, table, definition))
             cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         cur.execute("SELECT name FROM deferred_indexes ORDER BY name")
         return [name for (name,) in cur.fetchall()]
