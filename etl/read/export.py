@@ -202,7 +202,6 @@ class _CorpusFiles:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.made: set[tuple[str, date]] = set()
         self.batch: list[tuple[str, date, str, bytes]] = []
         self.queue: queue.Queue[list[tuple[str, date, str, bytes]] | None] = queue.Queue(_QUEUED_BATCHES)
         self.error: OSError | None = None
