@@ -48,14 +48,15 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def child(fmt: str, url: str, out: Path, until: str | None) -> None:
+def child(fmt: str, url: str, out: Path, until: str | None, documents: Path | None = None) -> None:
     """Run one export (or a baseline) and print {"rows", "seconds", "rss_mb"} as JSON."""
     from etl.read.export import COLUMNS, ExportFilter, export
     from etl.store.db import raw_connection
 
     flt = ExportFilter(until=date.fromisoformat(until) if until else None)
     if fmt == "files":
-        rows, seconds = create_files(url, out, flt)
+        assert documents is not None, "--documents: the folder of a corpus export"
+        rows, seconds = create_files(documents, out)
         print(json.dumps({"rows": rows, "seconds": seconds, "rss_mb": peak_rss_mb()}))
         return
     start = time.perf_counter()
@@ -73,13 +74,9 @@ def child(fmt: str, url: str, out: Path, until: str | None) -> None:
     print(json.dumps({"rows": rows, "seconds": time.perf_counter() - start, "rss_mb": peak_rss_mb()}))
 
 
-def create_files(url: str, out: Path, flt: Any) -> tuple[int, float]:
-    """What creating the files costs on this disk: the corpus documents prepared first (untimed), then a plain
-    loop creating the same files in their folders (open, write, close; timed); (files, seconds)."""
-    from etl.read.export import export
-
-    documents = out.with_name(out.name + "-documents")
-    export(url, "corpus", documents, flt, TZ)
+def create_files(documents: Path, out: Path) -> tuple[int, float]:
+    """What creating the files costs on this disk: the documents of a corpus export read first (untimed), then a
+    plain loop creating the same files in their folders under `out` (open, write, close; timed)."""
     files = [(path.relative_to(documents), path.read_bytes()) for path in sorted(documents.rglob("*.txt"))]
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
     start = time.perf_counter()
@@ -134,10 +131,12 @@ def load(url: str, count: int) -> None:
         cur.execute("ANALYZE articles")
 
 
-def run_child(fmt: str, url: str, out: Path, until: str | None) -> dict[str, Any]:
+def run_child(fmt: str, url: str, out: Path, until: str | None, documents: Path | None = None) -> dict[str, Any]:
     args = [sys.executable, __file__, "--child", fmt, "--url", url, "--out", str(out)]
     if until:
         args += ["--until", until]
+    if documents:
+        args += ["--documents", str(documents)]
     done = subprocess.run(args, check=True, capture_output=True, text=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -147,7 +146,8 @@ def corpus_vs_copy(url: str, rows: int, rounds: int, state: Path) -> Target:
     seconds: dict[str, list[float]] = {"copy": [], "corpus": [], "files": []}
     for index in range(rounds):
         for fmt in seconds:
-            result = run_child(fmt, url, state / f"target-{fmt}-{index}", None)
+            # The plain file loop writes the files the corpus export of this round wrote.
+            result = run_child(fmt, url, state / f"target-{fmt}-{index}", None, state / f"target-corpus-{index}")
             seconds[fmt].append(result["seconds"])
     copy_s, corpus_s, files_s = (statistics.median(seconds[name]) for name in ("copy", "corpus", "files"))
     return Target("export_corpus_vs_copy", copy_s / corpus_s, 0.5,
@@ -182,9 +182,10 @@ def main() -> int:
     parser.add_argument("--url")
     parser.add_argument("--out")
     parser.add_argument("--until")
+    parser.add_argument("--documents")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.url, Path(args.out), args.until)
+        child(args.child, args.url, Path(args.out), args.until, Path(args.documents) if args.documents else None)
         return 0
 
     if args.quick:
