@@ -64,7 +64,8 @@ _LINK_LOCK_ID = 7_401_455_322
 
 # The exact-duplicate link of every article whose content hash the batch brings or leaves, the batch's rows as
 # they are about to be stored: the original of a content hash is its earliest publication (then first seen,
-# then lowest id); every other holder of the hash points at it. Nothing is written to `articles` here.
+# then lowest id); every other holder of the hash points at it. Nothing is written to `articles` here. (The cast
+# lets the archive be searched through its content-hash index, which is on char(64).)
 _EXACT_LINKS = """
 CREATE TEMPORARY TABLE exact_links ON COMMIT DROP AS
 WITH members AS (
@@ -73,8 +74,8 @@ WITH members AS (
     UNION ALL
     SELECT a.id, a.content_hash, a.published_at, a.first_seen_at
     FROM articles a
-    WHERE a.content_hash IN (SELECT content_hash FROM batch UNION SELECT prior_hash FROM batch)
-      AND NOT EXISTS (SELECT 1 FROM batch b WHERE b.id = a.id)
+    WHERE a.content_hash IN (SELECT content_hash::char(64) FROM batch UNION SELECT prior_hash FROM batch)
+      AND a.id NOT IN (SELECT id FROM batch)
 )
 SELECT id, nullif(first_value(id) OVER (PARTITION BY content_hash
                                         ORDER BY published_at NULLS LAST, first_seen_at, id), id) AS duplicate_of
@@ -219,7 +220,10 @@ def _apply(cur: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int, int, 
     cur.execute(_CREATE_STAGE)
     cur.copy_expert(_COPY, copy_stream(rows))
     cur.execute(_DEDUP_STAGE)
+    # Temporary tables have no statistics: without them the planner guesses sizes and scans the whole archive.
+    cur.execute("ANALYZE batch (id, content_hash, prior_hash)")
     cur.execute(_EXACT_LINKS)
+    cur.execute("ANALYZE exact_links")
     cur.execute(_UPSERT)
     changed = cur.fetchall()
     new = sum(1 for _, inserted in changed if inserted)
