@@ -176,3 +176,18 @@ def test_cli_formats_are_the_registry(capsys: pytest.CaptureFixture[str]) -> Non
     assert "invalid choice: 'xml'" in capsys.readouterr().err
     with pytest.raises(UserError, match="expected one of corpus, jsonl, parquet"):
         export("postgresql://unused", "xml", Path("x"), ExportFilter(), TZ)
+
+
+def test_a_file_that_cannot_be_written_stops_the_corpus_export_with_one_line(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are written by a background thread: its first error reaches the caller as one line naming the full
+    path, even with the queue full behind it, and nothing hangs."""
+    monkeypatch.setattr(export_module, "_WRITE_BATCH", 1)
+    monkeypatch.setattr(export_module, "_QUEUED_BATCHES", 1)
+    truth = sorted(golden_truths(), key=lambda t: (t["published_at"], t["article_id"]))[0]
+    out = tmp_path / "corpus"
+    blocked = out / "kazinform" / local_day(truth).isoformat() / f"{truth['article_id']}.txt"
+    blocked.mkdir(parents=True)  # a folder where the first article's file goes
+    with pytest.raises(UserError) as caught:
+        export(url, "corpus", out, ExportFilter(), TZ, force=True)
+    assert str(caught.value) == f"cannot write {blocked}: Is a directory"

@@ -7,7 +7,7 @@ NEWSARCHIVE_REDIS_PORT, NEWSARCHIVE_CLUSTER_WORKERS,
 NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
 NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED,
 NEWSARCHIVE_MAX_PAGE_BYTES, NEWSARCHIVE_CRAWL_POOL, NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES,
-NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
+NEWSARCHIVE_BULK_LOAD_DAYS, NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
 This is the only module that reads the environment.
 """
 
@@ -73,6 +73,9 @@ class Settings:
     crawl_pool: str = "news_sites"
     crawl_pool_slots: int = 2
     task_retries: int = 3
+    #: `backfill` loads in bulk mode (search indexes built once at the end, etl/store/bulk.py) when it has at
+    #: least this many days to run; 0 = never.
+    bulk_load_days: int = 60
     #: The sources the DAG `news_daily` runs (names); empty = every enabled source.
     sources: tuple[str, ...] = ()
     #: Extra modules whose source specs are registered next to the built-in ones.
@@ -246,6 +249,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         crawl_pool=env.get("NEWSARCHIVE_CRAWL_POOL", "").strip() or "news_sites",
         crawl_pool_slots=_int(env, "NEWSARCHIVE_CRAWL_POOL_SLOTS", 2, 1, 1000),
         task_retries=_int(env, "NEWSARCHIVE_TASK_RETRIES", 3, 0, 20),
+        bulk_load_days=_int(env, "NEWSARCHIVE_BULK_LOAD_DAYS", 60, 0, 1_000_000),
         sources=_names(env, "NEWSARCHIVE_SOURCES", "source name"),
         source_modules=_names(env, "NEWSARCHIVE_SOURCE_MODULES"),
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 FETCH_ROWS = 2000
 Progress = Callable[[int], None]
 
-# Columns exported to corpus and Parquet (JSONL carries every column of the row, whatever migrations add).
+# Columns exported to Parquet (JSONL carries every column of the row, whatever migrations add).
 COLUMNS: tuple[str, ...] = (
     "id", "source", "article_id", "url", "canonical_url", "language", "detected_language", "script", "title",
     "published_at", "published_raw", "modified_at", "body", "normalized_body", "dateline_place", "author", "tags",
@@ -36,6 +38,9 @@ COLUMNS: tuple[str, ...] = (
     "boilerplate_removed", "extraction", "warc_key", "warc_offset", "warc_record_id", "extractor_version",
     "crawl_run_id", "first_seen_at", "last_seen_at", "updated_at",
 )
+# What a corpus document is made of (etl.transform.corpus.to_corpus) and where its file goes.
+CORPUS_COLUMNS: tuple[str, ...] = ("source", "article_id", "url", "canonical_url", "language", "title", "body",
+                                   "published_at")
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,11 @@ class ExportFormat:
     single_file: bool
     #: The suffix of the files it writes (the output file's, or each file's in the folder).
     suffix: str
-    #: True: each row is one JSON document with every column; False: the COLUMNS, then the local date.
+    #: True: each row is one JSON document with every column; False: `columns`, then the local date.
     whole_rows: bool
     write: Callable[[Rows, Path, ZoneInfo, Progress | None], ExportResult]
+    #: The columns a writer of rows (not whole rows) reads, in order.
+    columns: tuple[str, ...] = COLUMNS
 
 
 def _select(fmt: ExportFormat, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
@@ -101,7 +108,7 @@ def _select(fmt: ExportFormat, flt: ExportFilter) -> tuple[str, dict[str, Any]]:
         fields = ("(to_jsonb(a) - 'search_vector' || jsonb_build_object('published_date', "
                   "archive_local_date(a.published_at)))::text")
     else:
-        fields = ", ".join(f"a.{name}" for name in COLUMNS) + ", archive_local_date(a.published_at) AS published_date"
+        fields = ", ".join(f"a.{name}" for name in fmt.columns) + ", archive_local_date(a.published_at) AS published_date"
     order = "a.source, a.published_at NULLS LAST, a.id"
     return f"SELECT {fields} FROM articles a WHERE {where} ORDER BY {order}", params
 
@@ -172,36 +179,114 @@ def _article(row: dict[str, Any]) -> Article:
     )
 
 
-def corpus_path(out: Path, source: str, day: date, article_id: str) -> Path:
-    """Where one article goes in a corpus export: <out>/<source>/<YYYY-MM-DD>/<article-id>.txt."""
+def _file_name(article_id: str) -> str:
     if "/" in article_id or article_id in ("", ".", ".."):
         raise ValueError(f"article id {article_id!r} cannot be a file name")
-    return out / source / day.isoformat() / f"{article_id}.txt"
+    return f"{article_id}.txt"
+
+
+def corpus_path(out: Path, source: str, day: date, article_id: str) -> Path:
+    """Where one article goes in a corpus export: <out>/<source>/<YYYY-MM-DD>/<article-id>.txt."""
+    return out / source / day.isoformat() / _file_name(article_id)
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+_WRITE_BATCH = 256  # files handed to the writer thread at a time
+_QUEUED_BATCHES = 16  # at most this many batches wait (memory stays bounded)
+
+
+class _CorpusFiles:
+    """Writes corpus files in a background thread, so creating files (system calls, which release the GIL)
+    overlaps fetching and formatting the next rows. Rows come ordered by source and time: a folder is made and
+    opened once, and each file is created relative to its open folder (no path object per file)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.batch: list[tuple[str, date, str, bytes]] = []
+        self.queue: queue.Queue[list[tuple[str, date, str, bytes]] | None] = queue.Queue(_QUEUED_BATCHES)
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._run, name="corpus-writer", daemon=True)
+        self.thread.start()
+
+    def add(self, source: str, day: date, name: str, data: bytes) -> None:
+        """Queue <out>/<source>/<day>/<name> holding `data` (created or replaced, as `Path.write_bytes` does)."""
+        if self.error is not None:
+            raise self.error
+        self.batch.append((source, day, name, data))
+        if len(self.batch) >= _WRITE_BATCH:
+            self.queue.put(self.batch)
+            self.batch = []
+
+    def close(self) -> None:
+        """Write what is queued, stop the thread; the first OSError of the writer is raised here."""
+        if self.batch:
+            self.queue.put(self.batch)
+            self.batch = []
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        folder, fd, key = "", -1, None
+        try:
+            while (batch := self.queue.get()) is not None:
+                if self.error is not None:
+                    continue  # drain, so the producer never blocks on a full queue
+                try:
+                    for source, day, name, data in batch:
+                        if (source, day) != key:
+                            if fd >= 0:
+                                os.close(fd)
+                                fd = -1
+                            path = self.out / source / day.isoformat()
+                            path.mkdir(parents=True, exist_ok=True)
+                            folder, fd, key = str(path), os.open(path, os.O_RDONLY | os.O_DIRECTORY), (source, day)
+                        _write_file(fd, folder, name, data)
+                except OSError as exc:
+                    self.error = exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+
+def _write_file(folder_fd: int, folder: str, name: str, data: bytes) -> None:
+    try:
+        fd = os.open(name, _CREATE, 0o666, dir_fd=folder_fd)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, os.path.join(folder, name)) from exc
 
 
 def write_corpus(rows: Rows, out: Path, tz: ZoneInfo,
                  progress: Progress | None = None) -> ExportResult:
     """One corpus-format file per article; articles without a date or with unusable text are skipped (logged)."""
-    names = (*COLUMNS, "published_date")
+    names = (*CORPUS_COLUMNS, "published_date")
     seen = written = skipped = 0
-    made: set[Path] = set()
-    for raw in rows:
-        seen += 1
-        row = dict(zip(names, raw, strict=True))
-        try:
-            text = to_corpus(_article(row), tz)
-            path = corpus_path(out, row["source"], row["published_at"].astimezone(tz).date(), row["article_id"])
-        except ValueError as exc:
-            skipped += 1
-            log.warning("skipping %s/%s: %s", row["source"], row["article_id"], exc)
-            continue
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(text.encode("utf-8"))
-        written += 1
-        if progress and seen % FETCH_ROWS == 0:
-            progress(seen)
+    files = _CorpusFiles(out)
+    try:
+        for raw in rows:
+            seen += 1
+            row = dict(zip(names, raw, strict=True))
+            try:
+                text = to_corpus(_article(row), tz)
+                day = row["published_at"].astimezone(tz).date()
+                name = _file_name(row["article_id"])
+            except ValueError as exc:
+                skipped += 1
+                log.warning("skipping %s/%s: %s", row["source"], row["article_id"], exc)
+                continue
+            files.add(row["source"], day, name, text.encode("utf-8"))
+            written += 1
+            if progress and seen % FETCH_ROWS == 0:
+                progress(seen)
+    finally:
+        files.close()
     if progress:
         progress(seen)
     return ExportResult(seen, written, skipped, out)
@@ -238,7 +323,8 @@ def write_parquet(rows: Rows, out: Path, progress: Progress | None = None) -> Ex
 #: Every export format; the CLI's `--format` choices and help come from here.
 FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
     ExportFormat("corpus", "one file per article, <source>/<YYYY-MM-DD>/<article-id>.txt in the corpus text "
-                 "format", single_file=False, suffix=".txt", whole_rows=False, write=write_corpus),
+                 "format", single_file=False, suffix=".txt", whole_rows=False, write=write_corpus,
+                 columns=CORPUS_COLUMNS),
     ExportFormat("jsonl", "one object per line with every column", single_file=True, suffix=".jsonl",
                  whole_rows=True, write=lambda rows, out, _tz, progress: write_jsonl(rows, out, progress)),
     ExportFormat("parquet", "source=<source>/date=<YYYY-MM-DD>/part-0.parquet", single_file=False,

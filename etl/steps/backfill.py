@@ -1,6 +1,7 @@
 """Backfill a date range of one source without a scheduler: every step of etl/steps/plan.py per day, resumable.
 
-Reads (through Settings): DATABASE_URL, the S3 settings, NEWSARCHIVE_STATE_DIR and everything the pipeline
+Reads (through Settings): DATABASE_URL, the S3 settings, NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_BULK_LOAD_DAYS (a range
+with that many days left loads in bulk mode: etl/store/bulk.py) and everything the pipeline
 steps read. The job and its days live in `backfill_jobs` / `backfill_days`: running the same request again
 resumes the open job, skips the days it finished and continues an interrupted day along the plan from the
 status its run reached (a crawled run is archived, a loaded one linked to its near-duplicates, ...), so nothing
@@ -34,7 +35,7 @@ from etl.core.errors import PipelineError, UserError
 from etl.sources import get_source
 from etl.steps import pipeline, plan
 from etl.steps.progress import ArticleWatcher, DayProgress
-from etl.store import coverage, locks
+from etl.store import bulk, coverage, locks
 from etl.store.db import raw_connection
 from scrapers.run import crawl_session
 
@@ -201,6 +202,8 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
         except locks.LockBusy as exc:
             raise UserError(f"{exc}; wait for it or stop it") from None
         days = _job_days(url, job_id)
+        left = sum(1 for _, status, _ in days if status not in ("done", "skipped"))
+        stack.enter_context(bulk.search_indexes_deferred(url, enabled=0 < settings.bulk_load_days <= left))
         progress = DayProgress(stream, len(days), f"backfill {request.source}") if stream else None
         job = _Job(settings, request, job_id, progress, on_step)
         log.info("backfill job %s (%s) for %s %s..%s: %d days", job_id, "resumed" if resumed else "new",

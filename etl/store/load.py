@@ -2,6 +2,8 @@
 
 Reads DATABASE_URL (passed in). Within the same transaction: article versions are kept, exact duplicates are
 linked to their original, and the crawl run gets its load counts. Loading the same rows twice changes nothing.
+Each article row is written once: its exact-duplicate link (the content hash looked up in the batch and in the
+archive first) is decided before the insert, so only stored rows whose link the batch changes are updated.
 A row the database rejects (a value it cannot store) does not reject the batch: the batch is rolled back to a
 savepoint, each row is tried alone to find the rejected ones, and the others load; the rejected rows are the
 run's failed items of the load step (`run_failures`).
@@ -22,7 +24,6 @@ import psycopg2.errors
 from etl.store import failures, runs
 from etl.store.db import raw_connection
 from etl.store.failures import Failure
-from etl.transform.dedup import relink_exact
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +47,56 @@ _CREATE_STAGE = (
 )
 _COPY = f"COPY staged_articles ({', '.join(n for n, _ in STAGED_COLUMNS)}) FROM STDIN"
 
-# One row per natural key (the latest fetch wins) so ON CONFLICT never meets the same row twice.
+# One row per natural key (the latest fetch wins) so ON CONFLICT never meets the same row twice. Each row gets
+# its final id here: the stored row's, or the next of the sequence for a new one, so the exact-duplicate links
+# can be decided before the insert writes the row.
 _DEDUP_STAGE = """
 CREATE TEMPORARY TABLE batch ON COMMIT DROP AS
-SELECT DISTINCT ON (source, article_id) *
-FROM staged_articles
-ORDER BY source, article_id, fetched_at DESC, warc_offset DESC
+SELECT coalesce(d.prior_id, nextval(pg_get_serial_sequence('articles', 'id'))) AS id, d.*
+FROM (SELECT DISTINCT ON (s.source, s.article_id) s.*, a.id AS prior_id, a.content_hash AS prior_hash,
+             a.first_seen_at AS prior_first_seen
+      FROM staged_articles s LEFT JOIN articles a USING (source, article_id)
+      ORDER BY s.source, s.article_id, s.fetched_at DESC, s.warc_offset DESC) AS d
 """
 
-_PRIOR = """
-CREATE TEMPORARY TABLE prior ON COMMIT DROP AS
-SELECT a.id, a.content_hash FROM articles a JOIN batch b USING (source, article_id)
+#: Serialises loads from the link decision to commit, so two loads never both make an original of one text.
+_LINK_LOCK_ID = 7_401_455_322
+
+# The exact-duplicate link of every article whose content hash the batch brings or leaves, the batch's rows as
+# they are about to be stored: the original of a content hash is its earliest publication (then first seen,
+# then lowest id); every other holder of the hash points at it. Nothing is written to `articles` here. (The cast
+# lets the archive be searched through its content-hash index, which is on char(64).)
+_EXACT_LINKS = """
+CREATE TEMPORARY TABLE exact_links ON COMMIT DROP AS
+WITH members AS (
+    SELECT b.id, b.content_hash, b.published_at, coalesce(b.prior_first_seen, b.fetched_at) AS first_seen_at
+    FROM batch b
+    UNION ALL
+    SELECT a.id, a.content_hash, a.published_at, a.first_seen_at
+    FROM articles a
+    WHERE a.content_hash IN (SELECT content_hash::char(64) FROM batch UNION SELECT prior_hash FROM batch)
+      AND a.id NOT IN (SELECT id FROM batch)
+)
+SELECT id, nullif(first_value(id) OVER (PARTITION BY content_hash
+                                        ORDER BY published_at NULLS LAST, first_seen_at, id), id) AS duplicate_of
+FROM members
 """
 
+# A near-duplicate link (the near-duplicate step's) is kept; any other link is the exact one.
 _UPSERT = """
 INSERT INTO articles AS a (
-    source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
+    id, source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
     dateline_place, author, tags, image_url, content_hash, warc_key, warc_offset, warc_record_id,
     extractor_version, extraction, crawl_run_id, first_seen_at, last_seen_at, updated_at,
-    detected_language, language_shares, script, normalized_body, boilerplate_removed)
-SELECT source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at, body,
-       dateline_place, author, ARRAY(SELECT jsonb_array_elements_text(tags)), image_url, content_hash, warc_key,
-       warc_offset, warc_record_id, extractor_version, extraction, crawl_run_id, fetched_at, fetched_at, now(),
-       detected_language, language_shares, script, normalized_body, boilerplate_removed
-FROM batch
+    detected_language, language_shares, script, normalized_body, boilerplate_removed,
+    duplicate_of, duplicate_kind, similarity)
+SELECT b.id, source, article_id, url, canonical_url, language, title, published_at, published_raw, modified_at,
+       body, dateline_place, author, ARRAY(SELECT jsonb_array_elements_text(tags)), image_url, content_hash,
+       warc_key, warc_offset, warc_record_id, extractor_version, extraction, crawl_run_id, fetched_at, fetched_at,
+       now(), detected_language, language_shares, script, normalized_body, boilerplate_removed,
+       l.duplicate_of, CASE WHEN l.duplicate_of IS NOT NULL THEN 'exact' END,
+       CASE WHEN l.duplicate_of IS NOT NULL THEN 1.0 END
+FROM batch b JOIN exact_links l ON l.id = b.id
 ON CONFLICT (source, article_id) DO UPDATE SET
     url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, language = EXCLUDED.language,
     title = EXCLUDED.title, published_at = EXCLUDED.published_at, published_raw = EXCLUDED.published_raw,
@@ -81,6 +108,9 @@ ON CONFLICT (source, article_id) DO UPDATE SET
     detected_language = EXCLUDED.detected_language, language_shares = EXCLUDED.language_shares,
     script = EXCLUDED.script, normalized_body = EXCLUDED.normalized_body,
     boilerplate_removed = EXCLUDED.boilerplate_removed,
+    duplicate_of = CASE WHEN a.duplicate_kind = 'near' THEN a.duplicate_of ELSE EXCLUDED.duplicate_of END,
+    duplicate_kind = CASE WHEN a.duplicate_kind = 'near' THEN a.duplicate_kind ELSE EXCLUDED.duplicate_kind END,
+    similarity = CASE WHEN a.duplicate_kind = 'near' THEN a.similarity ELSE EXCLUDED.similarity END,
     last_seen_at = GREATEST(a.last_seen_at, EXCLUDED.last_seen_at), updated_at = now()
 WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
    OR a.extractor_version IS DISTINCT FROM EXCLUDED.extractor_version
@@ -93,19 +123,33 @@ WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
 RETURNING a.id, (xmax = 0) AS inserted
 """
 
+# Stored articles whose exact link the batch changed (an earlier publication of their text arrived, or their
+# original changed its text); rows the upsert just wrote already hold their link and are not touched again.
+_RELINK_OTHERS = """
+UPDATE articles a
+SET duplicate_of = l.duplicate_of,
+    duplicate_kind = CASE WHEN l.duplicate_of IS NOT NULL THEN 'exact' END,
+    similarity = CASE WHEN l.duplicate_of IS NOT NULL THEN 1.0 END,
+    updated_at = now()
+FROM exact_links l
+WHERE a.id = l.id
+  AND a.duplicate_of IS DISTINCT FROM l.duplicate_of
+  AND (a.duplicate_kind IS NULL OR a.duplicate_kind = 'exact')
+"""
+
 _TOUCH_UNCHANGED = """
 UPDATE articles a SET last_seen_at = b.fetched_at
 FROM batch b
-WHERE a.source = b.source AND a.article_id = b.article_id AND a.last_seen_at < b.fetched_at
+WHERE a.id = b.id AND a.last_seen_at < b.fetched_at
 """
 
 _VERSIONS = """
 INSERT INTO article_versions AS v (
     article_pk, content_hash, title, body, published_at, modified_at, warc_key, warc_offset, extractor_version,
     crawl_run_id, first_seen_at, last_seen_at)
-SELECT a.id, b.content_hash, b.title, b.body, b.published_at, b.modified_at, b.warc_key, b.warc_offset,
+SELECT b.id, b.content_hash, b.title, b.body, b.published_at, b.modified_at, b.warc_key, b.warc_offset,
        b.extractor_version, b.crawl_run_id, b.fetched_at, b.fetched_at
-FROM batch b JOIN articles a USING (source, article_id)
+FROM batch b
 ON CONFLICT (article_pk, content_hash) DO UPDATE SET
     last_seen_at = GREATEST(v.last_seen_at, EXCLUDED.last_seen_at)
 WHERE v.last_seen_at < EXCLUDED.last_seen_at
@@ -127,7 +171,7 @@ ROW_ERRORS = (psycopg2.DataError, psycopg2.errors.NotNullViolation, psycopg2.err
               psycopg2.errors.ProgramLimitExceeded)
 
 _BATCH_DUPLICATES = """
-SELECT count(*) FROM articles a JOIN batch b USING (source, article_id) WHERE a.duplicate_of IS NOT NULL
+SELECT count(*) FROM articles a JOIN batch b ON a.id = b.id WHERE a.duplicate_of IS NOT NULL
 """
 
 
@@ -176,16 +220,18 @@ def _apply(cur: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int, int, 
     cur.execute(_CREATE_STAGE)
     cur.copy_expert(_COPY, copy_stream(rows))
     cur.execute(_DEDUP_STAGE)
-    cur.execute(_PRIOR)
+    # Temporary tables have no statistics: without them the planner guesses sizes and scans the whole archive.
+    cur.execute("ANALYZE batch (id, content_hash, prior_hash)")
+    cur.execute(_EXACT_LINKS)
+    cur.execute("ANALYZE exact_links")
     cur.execute(_UPSERT)
     changed = cur.fetchall()
     new = sum(1 for _, inserted in changed if inserted)
+    cur.execute(_RELINK_OTHERS)
     cur.execute(_TOUCH_UNCHANGED)
     cur.execute(_VERSIONS)
     new_versions = sum(1 for (inserted,) in cur.fetchall() if inserted)
     cur.execute(_ALIASES)
-    cur.execute("SELECT DISTINCT content_hash FROM batch UNION SELECT content_hash FROM prior")
-    relink_exact(cur, [h for (h,) in cur.fetchall()])
     cur.execute("SELECT count(*) FROM batch")
     batch_size = int(cur.fetchone()[0])
     cur.execute(_BATCH_DUPLICATES)
@@ -218,6 +264,7 @@ def load_rows(database_url: str, rows: Sequence[Mapping[str, Any]], run_id: int 
     """
     rejected: dict[int, Failure] = {}
     with raw_connection(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LINK_LOCK_ID,))
         cur.execute("SAVEPOINT whole_batch")
         try:
             new, updated, unchanged, new_versions, duplicates = _apply(cur, rows)
