@@ -186,9 +186,13 @@ def _target(rates: dict[str, float], rows_n: int, rounds: int) -> Target:
         "previous workload (98% exact duplicates)": f"{rates['load_previous']:,.0f} rows/s, "
                                                     f"{rates['load_previous'] / rates['copy_indexed']:.2f}x",
     }
-    return Target("load_vs_copy", rates["load"] / rates["copy_indexed"], 0.5,
+    # The baseline is the issue's own: a bare COPY of the same rows into a table without indexes (what the 0.08x of
+    # the issue measured). A COPY into `articles` pays the same index upkeep as the load; its ratio is a figure.
+    figures["load vs COPY into articles (every index)"] = f"{rates['load'] / rates['copy_indexed']:.2f}x"
+    return Target("load_vs_copy", rates["load"] / rates["copy_plain"], 0.5,
                   detail="load step of unique rows (3% republications) with every search index, vs a bare COPY "
-                         "of the same rows into articles with every index",
+                         "of the same rows into an unindexed table; the search indexes' upkeep alone keeps a bare "
+                         "COPY into articles at the figure 'bare COPY into articles'",
                   figures=figures)
 
 
