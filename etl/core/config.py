@@ -57,6 +57,8 @@ class Settings:
     #: Celery workers the local cluster starts (`make cluster`), each its own process and hostname.
     cluster_workers: int = 2
     crawl_timeout: int = 1800
+    #: Crawls of different sources the one crawl process of `backfill`/`ingest` runs at once (1 = one at a time).
+    crawl_parallel: int = 4
     #: Seconds one statement of `newsarchive query` may run (0 = no limit).
     query_timeout: int = 60
     #: Seconds between requests to one host; None = each source's own politeness (its spec).
@@ -235,6 +237,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         redis_port=_int(env, "NEWSARCHIVE_REDIS_PORT", 56379, 1024),
         cluster_workers=_int(env, "NEWSARCHIVE_CLUSTER_WORKERS", 2, 1, 16),
         crawl_timeout=_int(env, "NEWSARCHIVE_CRAWL_TIMEOUT", 1800, 10, 86400),
+        crawl_parallel=_int(env, "NEWSARCHIVE_CRAWL_PARALLEL", 4, 1, 64),
         query_timeout=_int(env, "NEWSARCHIVE_QUERY_TIMEOUT", 60, 0, 86400),
         download_delay=_float(env, "NEWSARCHIVE_DOWNLOAD_DELAY", None),
         autothrottle=_flag(env, "NEWSARCHIVE_AUTOTHROTTLE"),

@@ -7,8 +7,7 @@ database going away, a parser) is recorded on the run and raised as a one-line P
 (SIGINT, or SIGTERM inside `interruptible`) is recorded too (a crawl becomes `interrupted`) and re-raised.
 Locks (etl/store/locks.py): a source's day is crawled (and, by `ingest`/`backfill`, finished) by one process at
 a time, and each step of a run by one process at a time; a second one fails at once with one line.
-`ingest_sources` brings several sources' day through in one process, their crawls in one long-lived crawl
-process (scrapers.run.crawl_session).
+etl/steps/parallel.py brings several sources' day through in one process (`ingest_sources`).
 Reads (through Settings): DATABASE_URL, NEWSARCHIVE_TIMEZONE (the local day) and what each step reads.
 """
 
@@ -29,7 +28,6 @@ from etl.sources import get_source
 from etl.steps import plan
 from etl.steps.crawl import day_interval
 from etl.store import locks, runs
-from scrapers.run import crawl_session
 
 log = logging.getLogger(__name__)
 Before = Callable[[plan.Step], None]
@@ -197,30 +195,15 @@ def finish_day(settings: Settings, source_name: str, day: date, *, refetch: bool
 
 
 def ingest_day(settings: Settings, source_name: str, day: date, *, refetch: bool = False,
-               trigger: str = "cli", today: date | None = None) -> dict[str, Any]:
+               trigger: str = "cli", today: date | None = None, before: Before | None = None) -> dict[str, Any]:
     """Run every step for one source and day in this process (an unfinished run of the day is resumed, not
-    crawled again); SIGTERM interrupts it cleanly. Returns the summary."""
+    crawled again); SIGTERM interrupts it cleanly. `before(step)` runs before each step. Returns the summary."""
     today = today or datetime.now(settings.timezone).date()
     if day > today:
         raise UserError(f"{day} has not begun yet (today is {today} in {settings.timezone.key}); "
                         "ingest past days or today")
     with interruptible():
-        run_id, results = finish_day(settings, source_name, day, refetch=refetch, trigger=trigger)
+        run_id, results = finish_day(settings, source_name, day, refetch=refetch, trigger=trigger, before=before)
     verdict = results["health"]
     return {**results["summary"], "run_id": run_id, "health": verdict["health"],
             **({} if verdict["healthy"] else {"health_message": verdict["message"]})}
-
-
-def ingest_sources(settings: Settings, sources: list[str], day: date, *, refetch: bool = False,
-                   trigger: str = "cli", today: date | None = None) -> dict[str, dict[str, Any]]:
-    """`ingest_day` for each source, one after the other in this process with one crawl process for all; a
-    source whose day fails is reported as {"error": one line} and the next one goes on."""
-    results: dict[str, dict[str, Any]] = {}
-    with crawl_session(settings):
-        for name in sources:
-            try:
-                results[name] = ingest_day(settings, name, day, refetch=refetch, trigger=trigger, today=today)
-            except PipelineError as exc:
-                log.error("ingest %s %s failed: %s", name, day, first_line(exc))
-                results[name] = {"error": first_line(exc)}
-    return results
