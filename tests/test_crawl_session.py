@@ -227,6 +227,47 @@ def test_a_signal_to_a_backfill_ends_its_crawl_process_and_marks_the_run_interru
     assert query(settings, "SELECT count(*) FROM pipeline_locks") == [(0,)]
 
 
+@pytest.mark.integration
+def test_a_signal_to_a_backfill_of_sources_crawling_at_once_marks_every_running_crawl_interrupted(
+    settings: Settings
+) -> None:
+    reset(settings)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections and never answers: both crawls hang until stopped
+    port = silent.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), **service_env(settings),
+           "NEWSARCHIVE_STATE_DIR": str(settings.state_dir), "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+           "NEWSARCHIVE_CRAWL_PARALLEL": "2",
+           "NEWSARCHIVE_HOST_OVERRIDES": f"kaz.inform.kz=http://127.0.0.1:{port},"
+                                         f"kaz.tengrinews.kz=http://127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "etl.cli.main", "backfill", "--source", "kazinform,tengrinews",
+               "--start", "2026-01-01", "--end", "2026-01-02"]
+    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    connections = []
+    try:
+        silent.settimeout(120)
+        connections = [silent.accept()[0] for _ in range(2)]  # both crawls sent their first request
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert [" ".join(c.cmdline()).count("scrapers.serve") for c in children].count(1) == 1
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=90)
+    finally:
+        for conn in connections:
+            conn.close()
+        silent.close()
+        if proc.poll() is None:
+            proc.kill()
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive, "the crawl process outlived its parent"
+    assert proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+    assert query(settings, "SELECT source, partition_date::text, status FROM crawl_runs ORDER BY source") == [
+        ("kazinform", "2026-01-01", "interrupted"), ("tengrinews", "2026-01-01", "interrupted")]
+    assert query(settings, "SELECT count(*) FROM pipeline_locks") == [(0,)]
+    assert query(settings, "SELECT status, count(*) FROM backfill_days GROUP BY 1 ORDER BY 1") == [
+        ("pending", 2), ("running", 2)]  # the next run resumes them
+
+
 def test_the_s3_client_is_built_once_per_endpoint_and_keys() -> None:
     from etl.core.config import load_settings
 
