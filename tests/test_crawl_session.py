@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -29,7 +30,7 @@ from etl.dev.local import replay_overrides
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.dev.services.manager import service_env
 from etl.sources import get_source
-from etl.steps import backfill, parallel
+from etl.steps import backfill, parallel, pipeline
 from etl.store import locks, s3
 
 START, END = date(2025, 12, 31), date(2026, 1, 2)
@@ -121,6 +122,17 @@ def test_two_sources_crawl_at_the_same_time_in_one_process_and_each_host_stays_w
     kazinform, tengrinews = get_source("kazinform"), get_source("tengrinews")
     watch = HostWatch((kazinform.hosts[0], tengrinews.hosts[0]))
     monkeypatch.setattr(replay_server, "build_reply", watch)
+    steps: list[tuple[str, float, float]] = []  # (step, began, ended) of every step run
+    real_step = pipeline._run_step_locked
+
+    def timed_step(settings: Settings, step: Any, run_id: int) -> dict[str, Any]:
+        began = time.monotonic()
+        try:
+            return real_step(settings, step, run_id)
+        finally:
+            steps.append((step.name, began, time.monotonic()))
+
+    monkeypatch.setattr(pipeline, "_run_step_locked", timed_step)
     day = date(2026, 1, 1)
     requests = [backfill.BackfillRequest(name, day, day) for name in ("kazinform", "tengrinews")]
     with ReplayServer(DEFAULT_ROOT) as replay:
@@ -136,6 +148,8 @@ def test_two_sources_crawl_at_the_same_time_in_one_process_and_each_host_stays_w
         assert all(watch.most[host] <= source.concurrency_per_host for host in source.hosts), watch.most
     assert query(settings, "SELECT source, status FROM crawl_runs ORDER BY source") == [
         ("kazinform", "loaded"), ("tengrinews", "loaded")]
+    loads = sorted((began, ended) for name, began, ended in steps if name == "load")
+    assert len(loads) == 2 and loads[0][1] <= loads[1][0]  # the loads took turns
 
 
 @pytest.mark.integration

@@ -2,9 +2,11 @@
 
 Sources are grouped so that no two groups share a host; a group's sources run one after another in one thread,
 so per-host politeness (the spec's concurrency_per_host, delay, robots, AutoThrottle) holds across crawls, and a
-source never has two crawls at once. Up to `crawl_parallel` groups run at once; with 1 (or a single group)
-everything runs in the caller's thread, one source after another, as before. Each thread does all of its
-sources' work (crawl, archive, extract, load, ...): while one source's crawl runs, others are loaded.
+source never has two crawls at once. With crawl_parallel 1 (or a single group) everything runs in the caller's
+thread, one source after another, as before. Else each thread does all of its
+sources' work (crawl, archive, extract, load, ...): while one source's crawl runs, others are loaded. The steps
+after the crawl take turns (pipeline.LOAD_GATE): they are mostly Python work sharing one GIL anyway, and two
+loads of this process never race on the same content hash.
 A signal (SIGINT, or SIGTERM: `pipeline.interruptible`) in the calling thread stops the crawl process; the
 crawls still running raise KeyboardInterrupt in their threads (their runs are recorded `interrupted`), the other
 threads stop before their next step (`check`), and the signal is raised again once every thread has ended.
@@ -26,7 +28,7 @@ from typing import Any, TypeVar
 from etl.core.config import Settings
 from etl.core.errors import PipelineError
 from etl.sources import get_source
-from etl.steps.pipeline import Interrupted, first_line, ingest_day, interruptible
+from etl.steps.pipeline import LOAD_GATE, Interrupted, first_line, ingest_day, interruptible
 from scrapers.run import crawl_session, in_session
 
 log = logging.getLogger(__name__)
@@ -63,18 +65,21 @@ def check(cancel: threading.Event) -> None:
 
 def per_source(settings: Settings, names: list[str], work: Work[T]) -> dict[str, T]:
     """`work(name, cancel)` for every source inside one crawl session, groups sharing no host at the same time
-    (up to settings.crawl_parallel); returns each result by name. The first error of a thread (in source order)
-    is raised once every thread has ended."""
+    (their crawls up to settings.crawl_parallel at once); returns each result by name. The first error of a
+    thread (in source order) is raised once every thread has ended."""
     groups = host_groups(names)
-    workers = min(settings.crawl_parallel, len(groups))
+    workers = len(groups) if settings.crawl_parallel > 1 else 1
     cancel = threading.Event()
     with interruptible(), crawl_session(settings) as session:
         if workers <= 1:
             return {name: work(name, cancel) for name in names}
-        log.info("%d sources in %d threads, their crawls %d at once", len(names), workers, workers)
+        log.info("%d sources in %d threads, their crawls up to %d at once", len(names), workers,
+                 settings.crawl_parallel)
         runner = in_session(session)
+        gate = threading.Lock()
 
         def group_work(group: list[str]) -> dict[str, T]:
+            LOAD_GATE.set(gate)  # this pool thread's own context
             return runner(lambda: {name: work(name, cancel) for name in group})
 
         with ThreadPoolExecutor(workers, thread_name_prefix="source") as pool:
