@@ -1,12 +1,14 @@
 """Run crawls in a Scrapy subprocess and check what each left behind.
 
 Without a session, each `run_crawl` is one fresh `python -m scrapy crawl` process. Inside `crawl_session()`
-(what `backfill` and `ingest` open), every crawl goes to one long-lived `python -m scrapers.serve` process that
-runs them one after another (started on first use, started again if it died or was stopped): the same
-arguments, settings, WARC, manifest and log per run, without importing Scrapy again for every source-day.
+(what `backfill` and `ingest` open), every crawl goes to one long-lived `python -m scrapers.serve` process
+(started on first use, started again if it died or was stopped): the same arguments, settings, WARC, manifest
+and log per run, without importing Scrapy again for every source-day. Crawls asked for from several threads of
+one session (etl/steps/parallel.py: one thread per group of sources sharing no host) run at the same time in
+that process, up to crawl_parallel of them.
 
-Reads (from the etl.core.config.Settings it is given): crawl_timeout, state_dir (the session's process log),
-and whatever scrapers.settings.crawl_settings turns into Scrapy settings (passed with `-s`).
+Reads (from the etl.core.config.Settings it is given): crawl_timeout, crawl_parallel, state_dir (the session's
+process log), and whatever scrapers.settings.crawl_settings turns into Scrapy settings (passed with `-s`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ import json
 import logging
 import os
 import re
-import select
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from etl.core.errors import PipelineError
 from scrapers.settings import crawl_settings
@@ -41,6 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 _RUN_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 _STOP_GRACE_SECONDS = 20.0
 _LOG_TAIL_LINES = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,24 +175,35 @@ def _crawl_in_subprocess(command: list[str], env: dict[str, str], log_path: Path
 
 
 class CrawlProcess:
-    """One long-lived `python -m scrapers.serve` process running crawls one after another (see scrapers/serve.py).
+    """One long-lived `python -m scrapers.serve` process running crawls (see scrapers/serve.py), up to `parallel`
+    at once (each caller thread waits for its own crawl; callers never run two crawls of one source at once).
 
-    Started on the first crawl; a crawl that times out or is interrupted stops it (SIGTERM, as for a
-    `scrapy crawl` child), and the next crawl starts a new one. Its own log (start-up, warnings) is `log_path`.
+    Started on the first crawl. A crawl that times out is cancelled alone (its spider closes), and the process
+    is stopped only if it does not end; an interrupt (`interrupt`, or one raised in a waiting caller) stops the
+    process (SIGTERM, as for a `scrapy crawl` child) and every crawl still waiting raises KeyboardInterrupt. The
+    next crawl starts a new process. Its own log (start-up, warnings) is `log_path`.
     """
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, parallel: int = 1) -> None:
         self.log_path = log_path
+        self.parallel = max(1, parallel)
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0  # processes started, for tests and benchmarks
-        self._buffer = b""
+        self.interrupted: str | None = None  # why the session was interrupted (crawls still waiting raise)
+        self._slots = threading.BoundedSemaphore(self.parallel)
+        self._lock = threading.Condition()
+        self._replies: dict[str, dict[str, object]] = {}  # run key -> its reply, until its caller takes it
+        self._ended: set[int] = set()  # pids of processes whose output ended
 
     def _ensure(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        if self.process is not None and self.process.poll() is None:
+        """The running process (under `_lock`), started if there is none or it died."""
+        if self.process is not None and self.process.poll() is None and self.process.pid not in self._ended:
             return self.process
+        if self.process is not None:
+            self._stop_locked()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [sys.executable, "-m", "scrapers.serve"],
                 cwd=REPO_ROOT,
                 env=env,
@@ -198,68 +212,132 @@ class CrawlProcess:
                 stderr=log,
                 bufsize=0,
             )
+        self.process = process
         self.started += 1
-        self._buffer = b""
-        logger.info("started crawl process %s (log %s)", self.process.pid, self.log_path)
-        return self.process
+        threading.Thread(target=self._read, args=(process,), name=f"crawl-replies-{process.pid}",
+                         daemon=True).start()
+        logger.info("started crawl process %s (log %s)", process.pid, self.log_path)
+        return process
 
-    def _reply(self, process: subprocess.Popen[bytes], deadline: float) -> dict[str, object] | None:
-        """The next reply line, or None when the process ended first; TimeoutError past `deadline`."""
+    def _read(self, process: subprocess.Popen[bytes]) -> None:
+        """Hand each reply line of `process` to its waiting caller; mark the process ended at end of output."""
         assert process.stdout is not None
-        fd = process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return None
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        reply: dict[str, object] = json.loads(line)
-        return reply
+        try:
+            for line in process.stdout:
+                try:
+                    reply = json.loads(line)
+                except ValueError:
+                    logger.warning("crawl process %s: unreadable reply %r", process.pid, line[:200])
+                    continue
+                with self._lock:
+                    self._replies[str(reply.get("run_key", ""))] = reply
+                    self._lock.notify_all()
+        except (OSError, ValueError):
+            pass  # the pipe was closed by stop()
+        finally:
+            with self._lock:
+                self._ended.add(process.pid)
+                self._lock.notify_all()
+
+    def _wait(self, process: subprocess.Popen[bytes], run_key: str, deadline: float) -> dict[str, object] | None:
+        """The reply of `run_key`, or None when the process ended first; TimeoutError past `deadline`."""
+        with self._lock:
+            while run_key not in self._replies:
+                if process.pid in self._ended or self.process is not process:
+                    return None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                self._lock.wait(remaining)
+            return self._replies.pop(run_key)
+
+    def _send(self, process: subprocess.Popen[bytes], message: dict[str, object]) -> None:
+        assert process.stdin is not None
+        process.stdin.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8"))
+        process.stdin.flush()
 
     def crawl(self, spider: str, args: dict[str, str], values: dict[str, str], log_path: Path,
               env: dict[str, str], timeout: int, run_key: str) -> None:
-        """Run one crawl in the process; raise PipelineError when it timed out, could not run or the process died."""
-        process = self._ensure(env)
-        job = {"spider": spider, "args": args, "settings": values, "log": str(log_path)}
-        assert process.stdin is not None
+        """Run one crawl in the process (waiting for a free slot first); raise PipelineError when it timed out,
+        could not run or the process died, KeyboardInterrupt when the session was interrupted."""
+        with self._slots:
+            self._crawl(spider, args, values, log_path, env, timeout, run_key)
+
+    def _crawl(self, spider: str, args: dict[str, str], values: dict[str, str], log_path: Path,
+               env: dict[str, str], timeout: int, run_key: str) -> None:
+        job: dict[str, object] = {"spider": spider, "args": args, "settings": values, "log": str(log_path)}
+        with self._lock:
+            if self.interrupted:
+                raise KeyboardInterrupt(self.interrupted)
+            process = self._ensure(env)
+            self._replies.pop(run_key, None)
+            try:
+                self._send(process, job)
+            except BrokenPipeError:
+                self._ended.add(process.pid)
         try:
-            process.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode("utf-8"))
-            process.stdin.flush()
-            reply = self._reply(process, time.monotonic() + timeout)
+            reply = self._wait(process, run_key, time.monotonic() + timeout)
         except TimeoutError:
-            self.stop()
-            raise _fail(f"crawl {run_key} timed out after {timeout} s and was stopped", log_path) from None
-        except BrokenPipeError:
-            reply = None
-        except BaseException:
-            self.stop()
+            reply = self._cancel(process, run_key)
+            raise _fail(f"crawl {run_key} timed out after {timeout} s and was "
+                        + ("stopped" if reply is not None else "stopped with the crawl process"), log_path) from None
+        except BaseException as exc:
+            self.interrupt(str(exc) or type(exc).__name__)
             raise
         if reply is None:
-            self.stop()
+            if self.interrupted:
+                raise KeyboardInterrupt(self.interrupted)
+            with self._lock:
+                if self.process is process:
+                    self._stop_locked()
             status = process.returncode
             how = f"was killed by signal {-status}" if status and status < 0 else f"exited with status {status}"
             raise _fail(f"crawl {run_key}: the crawl process {how} (its log: {self.log_path})", log_path)
         if reply.get("error"):
             raise _fail(f"crawl {run_key} could not run: {reply['error']}", log_path)
 
+    def _cancel(self, process: subprocess.Popen[bytes], run_key: str) -> dict[str, object] | None:
+        """Stop one crawl that ran out of time; stop the whole process when it does not end within the grace."""
+        try:
+            with self._lock:
+                self._send(process, {"cancel": run_key})
+            reply = self._wait(process, run_key, time.monotonic() + _STOP_GRACE_SECONDS)
+        except (TimeoutError, OSError):
+            reply = None
+        if reply is None:
+            with self._lock:
+                if self.process is process:
+                    self._stop_locked()
+        return reply
+
+    def interrupt(self, why: str) -> None:
+        """Stop the process now; every crawl still waiting raises KeyboardInterrupt(`why`), and so does every
+        crawl asked for later in this session."""
+        with self._lock:
+            self.interrupted = self.interrupted or why
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self.process is not None:
+            process, self.process = self.process, None
+            _stop(process)
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+            self._ended.add(process.pid)
+            self._lock.notify_all()
+
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL), if it runs."""
-        if self.process is not None:
-            _stop(self.process)
-            for pipe in (self.process.stdin, self.process.stdout):
-                if pipe is not None:
-                    pipe.close()
-            self.process = None
+        with self._lock:
+            self._stop_locked()
 
     def close(self) -> None:
-        """End the process the quiet way (end of its input), stopping it if it does not end soon."""
-        process = self.process
+        """End the process the quiet way (end of its input, it finishes its crawls), stopping it if it does not
+        end soon."""
+        with self._lock:
+            process = self.process
         if process is None:
             return
         try:
@@ -278,15 +356,30 @@ class CrawlProcess:
 _SESSION: ContextVar[CrawlProcess | None] = ContextVar("crawl_session", default=None)
 
 
+def in_session(session: CrawlProcess) -> Callable[[Callable[[], T]], T]:
+    """A runner for other threads: `in_session(s)(work)` runs `work()` with `s` as its thread's session."""
+
+    def run(work: Callable[[], T]) -> T:
+        token = _SESSION.set(session)
+        try:
+            return work()
+        finally:
+            _SESSION.reset(token)
+
+    return run
+
+
 @contextmanager
 def crawl_session(settings: Settings) -> Iterator[CrawlProcess]:
     """Within the block, every `run_crawl` of this thread goes to one long-lived crawl process (an enclosing
-    session's, if there is one); the process ends with the block."""
+    session's, if there is one), up to `settings.crawl_parallel` crawls at once when several threads crawl
+    (see `session_threads`); the process ends with the block."""
     current = _SESSION.get()
     if current is not None:
         yield current
         return
-    session = CrawlProcess(settings.state_dir / "work" / f"crawl-process-{os.getpid()}.log")
+    session = CrawlProcess(settings.state_dir / "work" / f"crawl-process-{os.getpid()}.log",
+                           settings.crawl_parallel)
     token = _SESSION.set(session)
     try:
         yield session

@@ -145,3 +145,44 @@ def test_broken_layout_falls_back_to_generic_and_counts_it(wired: Settings, repl
     assert result["fallback_used"] == result["extracted"]
     assert query(wired, "SELECT count(*) FROM articles WHERE extraction->>'body' = 'generic'") == [
         (result["extracted"],)]
+
+
+def test_the_archive_step_reads_the_warc_from_s3_once(wired: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_id = pipeline.crawl(wired, "kazinform", date(2026, 1, 1))
+    client = s3.client(wired)
+    reads: list[str] = []  # each read of an object: a get_object, or a whole download (its own gets not counted)
+    downloading: list[str] = []
+    real_get, real_download = client.get_object, client.download_fileobj
+
+    def get_object(**kwargs: Any) -> Any:
+        if not downloading:
+            reads.append(kwargs["Key"])
+        return real_get(**kwargs)
+
+    def download_fileobj(bucket: str, key: str, into: Any, **kwargs: Any) -> Any:
+        reads.append(key)
+        downloading.append(key)
+        try:
+            return real_download(bucket, key, into, **kwargs)
+        finally:
+            downloading.pop()
+
+    monkeypatch.setattr(client, "get_object", get_object)
+    monkeypatch.setattr(client, "download_fileobj", download_fileobj)
+    out = pipeline.run_step(wired, "archive", run_id)
+    assert out["captures"] > 0 and out["responses"] > 0
+    assert [key for key in reads if key.endswith(".warc.gz")] == [out["warc_key"]]
+
+
+def test_trafilatura_is_imported_only_when_a_page_needs_it() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, etl.cli.main, etl.sources, etl.steps.pipeline, etl.steps.backfill, scrapers.spiders; "
+            "print('trafilatura' in sys.modules); "
+            "from lxml.html import fromstring; from etl.extract.generic import extract_generic; "
+            "page = fromstring('<html><body><article><p>' + 'Мәтін сөйлем. ' * 60 + '</p></article></body></html>'); "
+            "print(bool(extract_generic(page, 'https://example.kz/a').paragraphs), 'trafilatura' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          check=True)
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -384,3 +385,29 @@ def test_a_session_starts_a_new_process_after_a_timeout_or_a_death(tmp_path: Pat
             with pytest.raises(PipelineError, match="could not run"):
                 run_crawl(dataclasses.replace(KAZINFORM, name="nope"), START, END, tmp_path, "y", settings)
     assert session.started == 3
+
+
+def test_crawls_from_two_threads_of_a_session_share_its_process_each_with_its_own_log(tmp_path: Path) -> None:
+    with (ReplayServer(build_site(tmp_path / "one")) as one, ReplayServer(build_site(tmp_path / "two")) as two):
+        settings = crawl_settings(one.base_url, state_dir=tmp_path / "state", crawl_parallel=2)
+        other = dataclasses.replace(settings, host_overrides=MappingProxyType({HOST: two.base_url}))
+        outputs: dict[str, CrawlOutput] = {}
+        with scrapers.run.crawl_session(settings) as session:
+            run = scrapers.run.in_session(session)
+
+            def crawl(key: str, wired: Settings) -> None:
+                outputs[key] = run(lambda: run_crawl(KAZINFORM, START, END, tmp_path / key, key, wired))
+
+            threads = [threading.Thread(target=crawl, args=(key, wired))
+                       for key, wired in (("first", settings), ("second", other))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert session.started == 1 and sorted(outputs) == ["first", "second"]
+    assert outputs["first"].counts == outputs["second"].counts
+    for key in ("first", "second"):
+        text = outputs[key].log_path.read_text(encoding="utf-8")
+        assert "Spider closed (finished)" in text and f"{key}.warc.gz" in text  # its spider's and its WARC's lines
+        assert f"{'second' if key == 'first' else 'first'}.warc.gz" not in text  # none of the other crawl's
+        assert text.count("Spider closed") == 1

@@ -1,7 +1,8 @@
 """`newsarchive backfill --source S[,S2...|all] --start D1 --end D2 [--only-gaps] [--refetch]`: fill past days.
 
 Reads every pipeline setting through Settings (or the running embedded services). Each source is its own
-resumable job, run one after the other, all of them crawling in one long-lived crawl process. Progress on stderr, the summary of every job as JSON on stdout (keyed
+resumable job; sources sharing no host run at the same time (up to NEWSARCHIVE_CRAWL_PARALLEL), all of them
+crawling in one long-lived crawl process. Progress on stderr, the summary of every job as JSON on stdout (keyed
 by source), then one line per failed or unhealthy day on stderr; exit status 1 when a day failed or is
 unhealthy (run the same command again to retry the failed days).
 """
@@ -16,14 +17,14 @@ from datetime import datetime
 from etl.cli.args import date_arg, source_names
 from etl.core.config import Settings
 from etl.steps.plan import STEPS
-from scrapers.run import crawl_session
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `backfill` subcommand."""
     parser = sub.add_parser(
         "backfill", help=f"{' -> '.join(s.name for s in STEPS)} for every day of a past range (resumable, no Airflow)",
-        description="Runs the daily work for each local day of [--start, --end], source after source. Interrupted? "
+        description="Runs the daily work for each local day of [--start, --end], day after day, several sources at "
+        "once (NEWSARCHIVE_CRAWL_PARALLEL). Interrupted? "
         "Run the same command again: finished days are skipped and an unfinished day continues at the step where "
         "it stopped. Exit status 1 when a day failed or is unhealthy.",
     )
@@ -47,8 +48,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
                 for name in source_names(args.source)]
     for request in requests:
         backfill.validate(request, today)
-    with crawl_session(settings):  # one crawl process for every source's days
-        results = {r.source: backfill.run(settings, r, stream=backfill.default_stream()) for r in requests}
+    results = backfill.run_sources(settings, requests, stream=backfill.default_stream())
     sys.stdout.write(json.dumps({name: result.as_json() for name, result in results.items()},
                                 ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     problems = backfill.problem_lines(results)

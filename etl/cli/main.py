@@ -82,14 +82,14 @@ def cmd_replay_site(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Run every pipeline step for one local day of one or several sources, without Airflow; print the run's
     summary (several sources: each source's summary, or its one-line error, by name; exit 1 if one failed)."""
-    from etl.steps import pipeline
+    from etl.steps import parallel, pipeline
 
     names = source_names(args.source)
     if len(names) == 1:
         summary = pipeline.ingest_day(settings, names[0], args.date, refetch=args.refetch, trigger="cli")
         _out(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
         return 0
-    results = pipeline.ingest_sources(settings, names, args.date, refetch=args.refetch, trigger="cli")
+    results = parallel.ingest_sources(settings, names, args.date, refetch=args.refetch, trigger="cli")
     _out(json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True))
     failed = [f"  {name}: {out['error']}" for name, out in results.items() if "error" in out]
     if failed:

@@ -3,8 +3,8 @@
 Reads: DATABASE_URL, S3_ENDPOINT_URL, S3_BUCKET, S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 NEWSARCHIVE_STATE_DIR, NEWSARCHIVE_TIMEZONE, NEWSARCHIVE_HOST_OVERRIDES, NEWSARCHIVE_USER_AGENT,
 NEWSARCHIVE_PG_PORT, NEWSARCHIVE_S3_PORT, NEWSARCHIVE_REPLAY_PORT, NEWSARCHIVE_AIRFLOW_PORT,
-NEWSARCHIVE_REDIS_PORT, NEWSARCHIVE_CLUSTER_WORKERS,
-NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
+NEWSARCHIVE_REDIS_PORT, NEWSARCHIVE_CLUSTER_WORKERS, NEWSARCHIVE_CRAWL_TIMEOUT, NEWSARCHIVE_CRAWL_PARALLEL,
+NEWSARCHIVE_QUERY_TIMEOUT, NEWSARCHIVE_DOWNLOAD_DELAY, NEWSARCHIVE_AUTOTHROTTLE,
 NEWSARCHIVE_RETRY_AFTER_MAX, NEWSARCHIVE_BACKOFF, NEWSARCHIVE_BLOCK_BACKOFF, NEWSARCHIVE_MAX_CONSECUTIVE_BLOCKED,
 NEWSARCHIVE_MAX_PAGE_BYTES, NEWSARCHIVE_CRAWL_POOL, NEWSARCHIVE_CRAWL_POOL_SLOTS, NEWSARCHIVE_TASK_RETRIES,
 NEWSARCHIVE_BULK_LOAD_DAYS, NEWSARCHIVE_SOURCES, NEWSARCHIVE_SOURCE_MODULES, NEWSARCHIVE_ENV_FILE.
@@ -57,6 +57,8 @@ class Settings:
     #: Celery workers the local cluster starts (`make cluster`), each its own process and hostname.
     cluster_workers: int = 2
     crawl_timeout: int = 1800
+    #: Crawls of different sources the one crawl process of `backfill`/`ingest` runs at once (1 = one at a time).
+    crawl_parallel: int = 4
     #: Seconds one statement of `newsarchive query` may run (0 = no limit).
     query_timeout: int = 60
     #: Seconds between requests to one host; None = each source's own politeness (its spec).
@@ -238,6 +240,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         redis_port=_int(env, "NEWSARCHIVE_REDIS_PORT", 56379, 1024),
         cluster_workers=_int(env, "NEWSARCHIVE_CLUSTER_WORKERS", 2, 1, 16),
         crawl_timeout=_int(env, "NEWSARCHIVE_CRAWL_TIMEOUT", 1800, 10, 86400),
+        crawl_parallel=_int(env, "NEWSARCHIVE_CRAWL_PARALLEL", 4, 1, 64),
         query_timeout=_int(env, "NEWSARCHIVE_QUERY_TIMEOUT", 60, 0, 86400),
         download_delay=_float(env, "NEWSARCHIVE_DOWNLOAD_DELAY", None),
         autothrottle=_flag(env, "NEWSARCHIVE_AUTOTHROTTLE"),

@@ -14,7 +14,6 @@ import re
 from copy import deepcopy
 from dataclasses import dataclass
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from etl.transform.clean import clean_paragraphs, clean_text
@@ -108,6 +107,8 @@ class GenericResult:
 
 def extract_generic(tree: HtmlElement, url: str) -> GenericResult:
     """Run trafilatura on a copy of the parsed page and return its cleaned title and paragraphs."""
+    import trafilatura  # 0.45 s to import: paid by the pages that need it, not by every process importing us
+
     try:
         document = trafilatura.bare_extraction(
             deepcopy(tree),  # trafilatura prunes the tree it is given

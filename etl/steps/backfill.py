@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
@@ -33,7 +34,7 @@ import sqlalchemy.exc
 from etl.core.config import Settings
 from etl.core.errors import PipelineError, UserError
 from etl.sources import get_source
-from etl.steps import pipeline, plan
+from etl.steps import parallel, pipeline, plan
 from etl.steps.progress import ArticleWatcher, DayProgress
 from etl.store import bulk, coverage, locks
 from etl.store.db import raw_connection
@@ -141,7 +142,7 @@ class _Job:
     """One invocation working on one job (holds the job's lock)."""
 
     def __init__(self, settings: Settings, request: BackfillRequest, job_id: int, progress: DayProgress | None,
-                 on_step: StepHook | None) -> None:
+                 on_step: StepHook | None, cancel: threading.Event) -> None:
         self.settings = settings
         self.url = settings.require_database_url()
         self.request = request
@@ -149,8 +150,10 @@ class _Job:
         self.progress = progress
         self.on_step = on_step
         self.source = get_source(request.source)
+        self.cancel = cancel
 
     def _step(self, name: str, articles: str = "") -> None:
+        parallel.check(self.cancel)  # before every step: an interrupted command stops here
         if self.progress:
             self.progress.set_step(name, articles)
 
@@ -160,7 +163,8 @@ class _Job:
 
         def crawling() -> AbstractContextManager[Any]:
             _set_day(self.url, self.job_id, day, status="running")
-            return (ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress)
+            return (ArticleWatcher(self.settings.state_dir / "work", self.source.is_article_url, self.progress,
+                                   pattern=f"{self.source.name}-{day:%Y%m%d}-*/*.warc.gz.part")
                     if self.progress else nullcontext())
 
         def after(step: plan.Step, run: int, out: dict[str, Any]) -> None:
@@ -179,20 +183,37 @@ class _Job:
 
 
 def run(settings: Settings, request: BackfillRequest, *, stream: TextIO | None = None,
-        on_step: StepHook | None = None, one_crawl_process: bool = True) -> BackfillResult:
+        on_step: StepHook | None = None, one_crawl_process: bool = True,
+        cancel: threading.Event | None = None, shared_stream: bool = False) -> BackfillResult:
     """Run (or resume) the backfill; progress goes to `stream` (None: no progress output).
 
-    `one_crawl_process=False`: a fresh `scrapy crawl` process per day, as before sessions (benchmarks compare)."""
+    `one_crawl_process=False`: a fresh `scrapy crawl` process per day, as before sessions (benchmarks compare).
+    `cancel` set (by `run_sources` on a signal): stop before the next step, raising Interrupted.
+    `shared_stream`: other backfills draw progress on `stream` at the same time (one line per change)."""
     try:
         with pipeline.interruptible(), crawl_session(settings) if one_crawl_process else nullcontext():
-            return _run(settings, request, stream, on_step)
+            return _run(settings, request, stream, on_step, cancel or threading.Event(), shared_stream)
     except _DATABASE_DOWN as exc:
         raise PipelineError(f"backfill of {request.source}: the database failed: {pipeline.first_line(exc)}; "
                             "run the same command again when it is back") from exc
 
 
+def run_sources(settings: Settings, requests: list[BackfillRequest], *,
+                stream: TextIO | None = None) -> dict[str, BackfillResult]:
+    """`run` for every request (one per source) in one crawl process, sources sharing no host at the same time
+    (up to settings.crawl_parallel, etl/steps/parallel.py): while one source crawls, the others archive,
+    extract and load. Returns each source's result."""
+    by_source = {request.source: request for request in requests}
+    together = settings.crawl_parallel > 1 and len(parallel.host_groups(list(by_source))) > 1
+
+    def work(name: str, cancel: threading.Event) -> BackfillResult:
+        return run(settings, by_source[name], stream=stream, cancel=cancel, shared_stream=together)
+
+    return parallel.per_source(settings, list(by_source), work)
+
+
 def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
-         on_step: StepHook | None) -> BackfillResult:
+         on_step: StepHook | None, cancel: threading.Event, shared_stream: bool) -> BackfillResult:
     url = settings.require_database_url()
     job_id, resumed = open_job(url, request)
     result = BackfillResult(job_id=job_id, resumed=resumed)
@@ -205,11 +226,14 @@ def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,
         left = sum(1 for _, status, _ in days if status not in ("done", "skipped"))
         stack.enter_context(bulk.search_indexes_deferred(url, enabled=0 < settings.bulk_load_days <= left))
         progress = DayProgress(stream, len(days), f"backfill {request.source}") if stream else None
-        job = _Job(settings, request, job_id, progress, on_step)
+        if progress and shared_stream:
+            progress.tty = False  # several bars on one terminal line would overwrite each other
+        job = _Job(settings, request, job_id, progress, on_step, cancel)
         log.info("backfill job %s (%s) for %s %s..%s: %d days", job_id, "resumed" if resumed else "new",
                  request.source, request.start, request.end, len(days))
         with progress.routing_logs() if progress else nullcontext():
             for index, (day, status, run_id) in enumerate(days):
+                parallel.check(cancel)
                 if progress:
                     progress.start_day(index, day)
                 if status in ("done", "skipped"):

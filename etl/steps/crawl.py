@@ -1,5 +1,5 @@
-"""The raw steps: crawl a run's interval in a fresh Scrapy process (WARC + manifest to S3), then archive it
-(read the WARC back, verify size and sha256, record it in `raw_archives`).
+"""The raw steps: crawl a run's interval in a Scrapy process (WARC + manifest to S3), then archive it (read the
+WARC back once: verify size and sha256, record it in `raw_archives`, index its captures from the same bytes).
 
 Reads (through Settings): NEWSARCHIVE_STATE_DIR (local crawl work files), NEWSARCHIVE_TIMEZONE (the local day),
 DATABASE_URL, the S3 settings, NEWSARCHIVE_HOST_OVERRIDES and the crawl settings (passed to Scrapy).
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -90,11 +91,12 @@ def archive_run(settings: Settings, run_id: int) -> dict[str, Any]:
         raise PipelineError(f"run {run.run_key} has no uploaded WARC; run the crawl again")
     uploaded = archive.ArchivedRun(counts["warc_key"], counts["manifest_key"], counts["warc_sha256"],
                                    int(counts["warc_size"]))
-    archive.verify(settings, uploaded)
-    records = archive.read_manifest(settings, uploaded.manifest_key).get("records", [])
-    responses = sum(1 for r in records if r.get("warc_offset") is not None)
-    runs.record_archive(database_url, run.id, uploaded.warc_key, uploaded.manifest_key, uploaded.sha256,
-                        uploaded.size, len(records), responses)
-    captured = captures.index_run(settings, run.id, uploaded.warc_key)  # the CDXJ index, in S3 and `captures`
+    with tempfile.TemporaryFile() as warc:  # read from S3 once: verified, then indexed from the same bytes
+        archive.verify(settings, uploaded, into=warc)
+        records = archive.read_manifest(settings, uploaded.manifest_key).get("records", [])
+        responses = sum(1 for r in records if r.get("warc_offset") is not None)
+        runs.record_archive(database_url, run.id, uploaded.warc_key, uploaded.manifest_key, uploaded.sha256,
+                            uploaded.size, len(records), responses)
+        captured = captures.index_run(settings, run.id, uploaded.warc_key, warc)  # the CDXJ index: S3, `captures`
     return {"run_id": run.id, "warc_key": uploaded.warc_key, "size": uploaded.size, "responses": responses,
             "captures": captured}

@@ -7,8 +7,7 @@ database going away, a parser) is recorded on the run and raised as a one-line P
 (SIGINT, or SIGTERM inside `interruptible`) is recorded too (a crawl becomes `interrupted`) and re-raised.
 Locks (etl/store/locks.py): a source's day is crawled (and, by `ingest`/`backfill`, finished) by one process at
 a time, and each step of a run by one process at a time; a second one fails at once with one line.
-`ingest_sources` brings several sources' day through in one process, their crawls in one long-lived crawl
-process (scrapers.run.crawl_session).
+etl/steps/parallel.py brings several sources' day through in one process (`ingest_sources`).
 Reads (through Settings): DATABASE_URL, NEWSARCHIVE_TIMEZONE (the local day) and what each step reads.
 """
 
@@ -19,6 +18,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import date, datetime
 from types import FrameType
 from typing import Any
@@ -29,11 +29,15 @@ from etl.sources import get_source
 from etl.steps import plan
 from etl.steps.crawl import day_interval
 from etl.store import locks, runs
-from scrapers.run import crawl_session
 
 log = logging.getLogger(__name__)
 Before = Callable[[plan.Step], None]
 After = Callable[[plan.Step, int, dict[str, Any]], None]  # step, run id, its result
+
+
+#: Set by etl/steps/parallel.py for its threads: the load steps of this process take turns, so two sources' loads
+#: never decide the exact-duplicate links of one content hash in overlapping transactions.
+LOAD_GATE: ContextVar[threading.Lock | None] = ContextVar("load_gate", default=None)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -88,6 +92,9 @@ def run_step(settings: Settings, step: plan.Step | str, run_id: int) -> dict[str
         with _failing_as(f"{step.name} of run {run_id}: cannot lock the run"):
             stack.enter_context(locks.held(settings.require_database_url(), locks.run_lock(run_id),
                                            f"{step.name} of crawl run {run_id}"))
+        gate = LOAD_GATE.get()
+        if gate is not None and step.name == "load":
+            stack.enter_context(gate)
         return _run_step_locked(settings, step, run_id)
 
 
@@ -197,30 +204,15 @@ def finish_day(settings: Settings, source_name: str, day: date, *, refetch: bool
 
 
 def ingest_day(settings: Settings, source_name: str, day: date, *, refetch: bool = False,
-               trigger: str = "cli", today: date | None = None) -> dict[str, Any]:
+               trigger: str = "cli", today: date | None = None, before: Before | None = None) -> dict[str, Any]:
     """Run every step for one source and day in this process (an unfinished run of the day is resumed, not
-    crawled again); SIGTERM interrupts it cleanly. Returns the summary."""
+    crawled again); SIGTERM interrupts it cleanly. `before(step)` runs before each step. Returns the summary."""
     today = today or datetime.now(settings.timezone).date()
     if day > today:
         raise UserError(f"{day} has not begun yet (today is {today} in {settings.timezone.key}); "
                         "ingest past days or today")
     with interruptible():
-        run_id, results = finish_day(settings, source_name, day, refetch=refetch, trigger=trigger)
+        run_id, results = finish_day(settings, source_name, day, refetch=refetch, trigger=trigger, before=before)
     verdict = results["health"]
     return {**results["summary"], "run_id": run_id, "health": verdict["health"],
             **({} if verdict["healthy"] else {"health_message": verdict["message"]})}
-
-
-def ingest_sources(settings: Settings, sources: list[str], day: date, *, refetch: bool = False,
-                   trigger: str = "cli", today: date | None = None) -> dict[str, dict[str, Any]]:
-    """`ingest_day` for each source, one after the other in this process with one crawl process for all; a
-    source whose day fails is reported as {"error": one line} and the next one goes on."""
-    results: dict[str, dict[str, Any]] = {}
-    with crawl_session(settings):
-        for name in sources:
-            try:
-                results[name] = ingest_day(settings, name, day, refetch=refetch, trigger=trigger, today=today)
-            except PipelineError as exc:
-                log.error("ingest %s %s failed: %s", name, day, first_line(exc))
-                results[name] = {"error": first_line(exc)}
-    return results

@@ -148,8 +148,10 @@ def count_article_responses(data: bytes, is_article: Callable[[str], bool]) -> t
 class ArticleWatcher:
     """While a crawl runs, count article responses in the newest `.warc.gz.part` under `work_dir`."""
 
-    def __init__(self, work_dir: Path, is_article: Callable[[str], bool], progress: DayProgress, interval: float = 0.5) -> None:
+    def __init__(self, work_dir: Path, is_article: Callable[[str], bool], progress: DayProgress, interval: float = 0.5,
+                 pattern: str = "*/*.warc.gz.part") -> None:
         self.work_dir = work_dir
+        self.pattern = pattern  # the crawl's own file when other crawls write next to it
         self.is_article = is_article
         self.progress = progress
         self.interval = interval
@@ -167,7 +169,7 @@ class ArticleWatcher:
         self._thread.join(timeout=5)
 
     def _newest_part(self) -> Path | None:
-        parts = [p for p in self.work_dir.glob("*/*.warc.gz.part") if p.stat().st_mtime >= self._started - 1]
+        parts = [p for p in self.work_dir.glob(self.pattern) if p.stat().st_mtime >= self._started - 1]
         return max(parts, key=lambda p: p.stat().st_mtime) if parts else None
 
     def _run(self) -> None:

@@ -8,6 +8,7 @@ one, such as a gzip bomb, is marked `oversize` with no body instead of being hel
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import tempfile
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -72,10 +73,15 @@ def upload_run(settings: Settings, warc_path: Path, manifest_path: Path, source:
     return ArchivedRun(warc.key, manifest_key(source, day, run_key), warc.sha256, warc.size)
 
 
-def verify(settings: Settings, archived: ArchivedRun) -> None:
-    """Read the WARC back from S3 and check size and sha256 against what was uploaded."""
+def verify(settings: Settings, archived: ArchivedRun, into: IO[bytes] | None = None) -> None:
+    """Read the WARC back from S3 and check size and sha256 against what was uploaded; `into`: keep the bytes
+    read there too (rewound), for whatever reads the WARC next in this step, so S3 is read once."""
     try:
-        stored = s3.object_sha256(s3.client(settings), settings.s3_bucket, archived.warc_key)
+        if into is None:
+            stored = s3.object_sha256(s3.client(settings), settings.s3_bucket, archived.warc_key)
+        else:
+            s3.client(settings).download_fileobj(settings.s3_bucket, archived.warc_key, into)
+            stored = _file_sha256(archived.warc_key, into)
     except Exception as exc:
         raise PipelineError(f"cannot read back s3://{settings.s3_bucket}/{archived.warc_key}: "
                             f"{s3.describe_error(exc)}") from exc
@@ -83,6 +89,18 @@ def verify(settings: Settings, archived: ArchivedRun) -> None:
         raise PipelineError(f"s3://{settings.s3_bucket}/{archived.warc_key} does not match its record: "
                             f"{stored.size} bytes sha256 {stored.sha256[:12]}, expected {archived.size} bytes "
                             f"sha256 {archived.sha256[:12]}")
+
+
+def _file_sha256(key: str, file: IO[bytes]) -> s3.StoredObject:
+    """Size and sha256 of a downloaded object's file, rewound afterwards."""
+    file.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for block in iter(lambda: file.read(s3.CHUNK), b""):
+        digest.update(block)
+        size += len(block)
+    file.seek(0)
+    return s3.StoredObject(key, size, digest.hexdigest())
 
 
 def _read(settings: Settings, key: str) -> bytes:

@@ -13,6 +13,7 @@ import logging
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -102,10 +103,12 @@ def _download(settings: Settings, key: str, into: IO[bytes]) -> None:
     into.seek(0)
 
 
-def index_run(settings: Settings, run_id: int, warc_key: str) -> int:
-    """Index one archived WARC: its `.cdxj` written once to S3, its rows in `captures` (idempotent); the count."""
-    with tempfile.TemporaryFile() as tmp:
-        _download(settings, warc_key, tmp)
+def index_run(settings: Settings, run_id: int, warc_key: str, warc: IO[bytes] | None = None) -> int:
+    """Index one archived WARC: its `.cdxj` written once to S3, its rows in `captures` (idempotent); the count.
+    `warc`: the WARC's bytes already read from S3 (a rewound file), else it is downloaded."""
+    with tempfile.TemporaryFile() if warc is None else nullcontext(warc) as tmp:
+        if warc is None:
+            _download(settings, warc_key, tmp)
         found = sorted(index_stream(tmp, warc_key), key=lambda c: (c.urlkey, c.timestamp, c.warc_offset))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "index.cdxj"
