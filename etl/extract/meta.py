@@ -83,15 +83,22 @@ def detected_charset(raw: bytes) -> str:
     return (_codec(best.encoding) if best is not None else None) or "utf-8"
 
 
-def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
-    """The codec of page bytes (HTTP header, BOM, `<meta charset>`, detection) and the length of a BOM to skip."""
+def stated_charset(raw: bytes, content_type: str | None = None) -> tuple[str | None, int]:
+    """The codec page bytes state (HTTP header, BOM, `<meta charset>`; None: none, to be detected) and the length of a
+    BOM to skip."""
     bom = next(((len(mark), name) for mark, name in _BOMS if raw.startswith(mark)), None)
     header = http_charset(content_type)
     if header is not None:
         return header, bom[0] if bom and codecs.lookup(bom[1]) == codecs.lookup(header) else 0
     if bom is not None:
         return bom[1], bom[0]
-    return declared_charset(raw) or detected_charset(raw), 0
+    return declared_charset(raw), 0
+
+
+def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """The codec of page bytes (HTTP header, BOM, `<meta charset>`, detection) and the length of a BOM to skip."""
+    charset, skip = stated_charset(raw, content_type)
+    return charset or detected_charset(raw), skip
 
 
 def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:

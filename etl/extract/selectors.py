@@ -143,21 +143,38 @@ class Selector(CSSSelector):
         self.css = expression
         self.test = _python_test(expression)
         self.literals = _literals(expression)
+        #: `literals` as UTF-8 bytes (they are ASCII), for pages kept as the bytes they were parsed from.
+        self.literal_bytes = tuple(word.encode("ascii") for word in self.literals) if self.literals else None
         #: The tag names, when the selector is nothing but tag names ("figure, img, script"): lxml filters by them.
         self.tags = _tags(expression)
 
 
-def absent(selector: CSSSelector, plain_html: str) -> bool:
-    """Whether `selector` surely matches nothing in the page parsed from `plain_html`, told from the text alone: none
-    of its required strings is in it. The text must hold no numeric character reference (`&#`), which could spell
-    one (see `plain`)."""
-    literals: tuple[str, ...] | None = getattr(selector, "literals", None)
-    return bool(literals) and not any(word in plain_html for word in literals or ())
+def absent(selector: CSSSelector, plain_html: str | bytes) -> bool:
+    """Whether `selector` surely matches nothing in the page parsed from `plain_html` (its text, or the UTF-8 bytes
+    it was parsed from), told from the text alone: none of its required strings is in it. The text must hold no
+    numeric character reference (`&#`), which could spell one (see `plain`)."""
+    words: tuple[str | bytes, ...] | None = getattr(
+        selector, "literal_bytes" if isinstance(plain_html, bytes) else "literals", None
+    )
+    return bool(words) and not any(word in plain_html for word in words or ())  # type: ignore[operator]
 
 
-def plain(html: str) -> str | None:
+#: How many `&` a bytes page is scanned for one by one (memchr is fast, a two-byte search is not) before one search.
+_AMPERSAND_HOPS = 16
+
+
+def plain(html: str | bytes) -> str | bytes | None:
     """`html` when it holds no numeric character reference (so `absent` may be asked about it), else None."""
-    return None if "&#" in html else html
+    if isinstance(html, str):
+        return None if "&#" in html else html
+    at = html.find(b"&")
+    for _ in range(_AMPERSAND_HOPS):
+        if at < 0:
+            return html
+        if html.startswith(b"#", at + 1):
+            return None
+        at = html.find(b"&", at + 1)
+    return html if at < 0 or html.find(b"&#", at) < 0 else None
 
 
 def _tags(expression: str) -> tuple[str, ...] | None:
