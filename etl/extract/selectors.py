@@ -143,6 +143,9 @@ class Selector(CSSSelector):
         self.css = expression
         self.test = _python_test(expression)
         self.literals = _literals(expression)
+        #: Whether the XPath tests every element of the page (a selector member without a tag name, or below a
+        #: combinator), not just the elements of one tag, which libxml2 finds cheaply.
+        self.any_element = "descendant-or-self::*" in self.path
         #: `literals` as UTF-8 bytes (they are ASCII), for pages kept as the bytes they were parsed from.
         self.literal_bytes = tuple(word.encode("ascii") for word in self.literals) if self.literals else None
         #: The tag names, when the selector is nothing but tag names ("figure, img, script"): lxml filters by them.
