@@ -22,6 +22,7 @@ __all__ = ["Selector", "absent", "css", "matches", "on_axis", "plain", "select_i
 Test = Callable[[HtmlElement], bool]
 _XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=` and classes) splits on
 _LITERAL_RE = re.compile("[A-Za-z0-9_-]+")
+_ANY_ELEMENT_RE = re.compile(r"(?:::|/)\*")  # an XPath step that tests elements of any name
 
 _TRANSLATOR = LxmlHTMLTranslator()
 
@@ -145,7 +146,7 @@ class Selector(CSSSelector):
         self.literals = _literals(expression)
         #: Whether the XPath tests every element of the page (a selector member without a tag name, or below a
         #: combinator), not just the elements of one tag, which libxml2 finds cheaply.
-        self.any_element = "descendant-or-self::*" in self.path
+        self.any_element = _ANY_ELEMENT_RE.search(self.path) is not None
         #: `literals` as UTF-8 bytes (they are ASCII), for pages kept as the bytes they were parsed from.
         self.literal_bytes = tuple(word.encode("ascii") for word in self.literals) if self.literals else None
         #: The tag names, when the selector is nothing but tag names ("figure, img, script"): lxml filters by them.
