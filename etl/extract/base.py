@@ -29,9 +29,11 @@ runs every step. `article_id` (from the page URL, else the canonical URL) and `d
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
 A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
 `methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
-The page is parsed once and read in place, never copied or modified; whole-page searches go through
-`Page.select` (once per page, skipped when the text cannot hold a match); cheap checks come first (the bot
-challenge: its title, then its markers in the text, and only then a search of the tree).
+The page is parsed once and read in place, never copied or modified: clean UTF-8 bytes (the usual page) are parsed
+as they are, never decoded, and the page-level checks read those bytes, each string searched for at most once
+(`utf8_tree`, which says when a page takes the text path instead). Whole-page searches go through `Page.select`
+(once per page, skipped when the text cannot hold a match); cheap checks come first (the bot challenge: its title,
+then whether the challenge search can match at all, then its markers in the text, only then a search of the tree).
 Reads no settings.
 """
 
