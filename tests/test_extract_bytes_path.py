@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from etl.extract import ExtractionError, base
 from etl.extract.base import Page, ends_complete, is_challenge, utf8_tree
-from etl.extract.selectors import css, plain
+from etl.extract.selectors import css, holds, plain
 from etl.sources import KAZINFORM, extract_article
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -152,6 +152,13 @@ def test_plain_bytes_hops_over_ampersands_then_searches() -> None:
     many = b"&amp;" * 40
     assert plain(many) == many and plain(many + b"&#x61;") is None and plain(b"&#1;" + many) is None
     assert plain("a &#95; b") is None and plain("a &amp; b") == "a &amp; b"
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([b"&", b"#", b"&#", b"_", b"_cf_chl_op", b"_cf_chl_opt", b"x"]), max_size=60).map(b"".join),
+       st.sampled_from([b"&#", b"_cf_chl_opt"]))
+def test_holds_is_a_substring_search(data: bytes, needle: bytes) -> None:
+    assert holds(data, needle) is (needle in data)
 
 
 def test_selectors_know_whether_they_test_every_element() -> None:

@@ -58,7 +58,7 @@ from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
 from etl.extract.meta import MetaTags, decode_page, read_meta, stated_charset
-from etl.extract.selectors import absent, css, plain, select_inside
+from etl.extract.selectors import absent, css, holds, plain, select_inside
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -315,7 +315,7 @@ def is_challenge(tree: HtmlElement, html: str | bytes | None = None) -> bool:
     if html is None:
         return bool(CHALLENGE_XPATH(tree))
     if not (_CHALLENGE_IDS(tree) or any(_CHALLENGE_SRC in (script.get("src") or "") for script in tree.iter("script"))
-            or (_CHALLENGE_SCRIPT_BYTES if isinstance(html, bytes) else _CHALLENGE_SCRIPT) in html):  # type: ignore[operator]
+            or (holds(html, _CHALLENGE_SCRIPT_BYTES) if isinstance(html, bytes) else _CHALLENGE_SCRIPT in html)):
         return False
     markers: tuple[str | bytes, ...] = _CHALLENGE_BYTES if isinstance(html, bytes) else CHALLENGE_STRINGS
     return any(marker in html for marker in markers) and bool(CHALLENGE_XPATH(tree))  # type: ignore[operator]

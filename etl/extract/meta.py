@@ -11,6 +11,7 @@ og:image, og:url, `<link rel=canonical>` and `<html lang>`. URLs are made absolu
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -49,13 +50,21 @@ class MetaTags:
     lang: str | None = None
 
 
-def _codec(name: str) -> str | None:
-    """The canonical name of a known codec, or None."""
+@functools.lru_cache(maxsize=256)
+def _known_codec(name: str) -> str | None:
+    """The canonical name of a known codec, or None (remembered: `codecs.lookup` normalises the name every time)."""
     try:
         return codecs.lookup(name).name
     except LookupError:
-        logger.debug("unknown charset %r", name)
         return None
+
+
+def _codec(name: str) -> str | None:
+    """The canonical name of a known codec, or None."""
+    codec = _known_codec(name)
+    if codec is None:
+        logger.debug("unknown charset %r", name)
+    return codec
 
 
 def declared_charset(raw: bytes) -> str | None:
