@@ -29,9 +29,11 @@ runs every step. `article_id` (from the page URL, else the canonical URL) and `d
 derived, not chained. A page without a title or a body, or a bot challenge page, raises `ExtractionError`.
 A page whose HTML does not end with `</html>` (cut off in transfer, or by the site) is still parsed, and
 `methods["html"] = "truncated"` flags it (the extract step counts these as `truncated_html`).
-The page is parsed once and read in place, never copied or modified; whole-page searches go through
-`Page.select` (once per page, skipped when the text cannot hold a match); cheap checks come first (the bot
-challenge: its title, then its markers in the text, and only then a search of the tree).
+The page is parsed once and read in place, never copied or modified: clean UTF-8 bytes (the usual page) are parsed
+as they are, never decoded, and the page-level checks read those bytes, each string searched for at most once
+(`utf8_tree`, which says when a page takes the text path instead). Whole-page searches go through `Page.select`
+(once per page, skipped when the text cannot hold a match); cheap checks come first (the bot challenge: its title,
+then whether the challenge search can match at all, then its markers in the text, only then a search of the tree).
 Reads no settings.
 """
 
@@ -55,8 +57,8 @@ from etl.core.model import Article
 from etl.core.urls import ArticleUrls
 from etl.extract.generic import GenericResult, extract_generic, main_paragraphs
 from etl.extract.jsonld import JsonLdArticle, find_article, without_surrogates
-from etl.extract.meta import MetaTags, decode_page, read_meta
-from etl.extract.selectors import absent, css, plain, select_inside
+from etl.extract.meta import MetaTags, decode_page, read_meta, stated_charset
+from etl.extract.selectors import absent, css, holds, plain, select_inside
 from etl.extract.textdates import find_page_date
 from etl.transform.clean import clean_paragraphs, clean_text
 
@@ -76,17 +78,36 @@ CHALLENGE_XPATH = lxml.etree.XPath(
 #: Strings one of which is in the HTML of every page `CHALLENGE_XPATH` can match (Cloudflare writes its markers
 #: literally; "challenge" stands for three of them), so pages without any skip the search of the whole tree.
 CHALLENGE_STRINGS = ("challenge", "_cf_chl_opt", "cf-wrapper")
+_CHALLENGE_BYTES = tuple(marker.encode("ascii") for marker in CHALLENGE_STRINGS)
+#: The elements with the ids `CHALLENGE_XPATH` looks for, found in the parser's table of ids (no search of the tree);
+#: with the scripts' `src` and `_cf_chl_opt` in the HTML, what any match of the XPath needs.
+_CHALLENGE_IDS = lxml.etree.XPath("id('challenge-form cf-wrapper challenge-running')")
+_CHALLENGE_SRC = "/cdn-cgi/challenge-platform/"
+_CHALLENGE_SCRIPT = "_cf_chl_opt"
+_CHALLENGE_SCRIPT_BYTES = _CHALLENGE_SCRIPT.encode("ascii")
 
 TRUNCATED = "truncated"
 #: Characters XML (and so lxml's text nodes) cannot hold: C0 controls other than tab and line breaks, and the
 #: non-characters U+FFFE/U+FFFF. Pages that carry them (stray bytes) lose them before parsing.
 _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # the above, or a lone surrogate
-#: The controls of `_NOT_XML_RE` as UTF-8 bytes, and the lead bytes of U+FFFE/U+FFFF (and of U+FFFD, which is fine).
+#: The controls of `_NOT_XML_RE` as UTF-8 bytes (a table turning them, and only them, into NUL: then memchr finds
+#: one), and its non-characters U+FFFE/U+FFFF (their lead byte is rare, so memchr first).
 _NOT_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
-_EF_BF = b"\xef\xbf"
+_NOT_XML_TO_NUL = bytes(0 if byte in _NOT_XML_BYTES else 1 for byte in range(256))
+_NON_CHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+_UTF8 = "utf-8"
+#: libxml2's error for bytes that are not UTF-8 (it replaces them as Python does, but only Python's text path is
+#: the reference), and how many errors it reports at most per parse (XML_MAX_ERRORS): past that, one may go unsaid.
+_INVALID_ENCODING = lxml.etree.ErrorTypes.ERR_INVALID_ENCODING
+_MAX_REPORTED_ERRORS = 100
 _HTML_END_RE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL_CHARS = 4096  # where a complete page's `</html>` is (only comments and white space may follow it)
+_UTF8_MAX = 4  # bytes per character
+#: Up to this length (characters or bytes) a page's text is searched for a selector's required strings before any
+#: whole-page search; a longer one only before a selector that tests every element: on a realistic 100 KB page the
+#: text search costs 15-30 µs, libxml2's search for one tag's elements 5-11 µs, for every element's class 40 µs.
+_SCAN_FIRST = 32768
 
 #: Besides an `h1`, elements any of which makes a fetched page an article (with the versions' markers).
 ARTICLE_MARKERS = (
@@ -99,13 +120,14 @@ H1 = css("h1")
 _THREAD = threading.local()
 
 
-def html_parser() -> lxml.html.HTMLParser:
-    """This thread's lxml.html parser with the element classes chosen in C, not by a Python call per element: every
-    element is a plain `HtmlElement` (no form-field classes, which extraction never uses), so each element read
-    costs a third."""
-    parser: lxml.html.HTMLParser | None = getattr(_THREAD, "parser", None)
+def html_parser(encoding: str | None = None) -> lxml.html.HTMLParser:
+    """This thread's lxml.html parser (for text, or bytes in `encoding`) with the element classes chosen in C, not by a
+    Python call per element: every element is a plain `HtmlElement` (no form-field classes, which extraction never
+    uses), so each element read costs a third."""
+    parsers: dict[str | None, lxml.html.HTMLParser] = _THREAD.__dict__.setdefault("parsers", {})
+    parser = parsers.get(encoding)
     if parser is None:
-        parser = _THREAD.parser = lxml.html.HTMLParser()
+        parser = parsers[encoding] = lxml.html.HTMLParser(encoding=encoding)
         parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
             element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
             entity=lxml.html.HtmlEntity,
@@ -164,9 +186,9 @@ class Page:
     truncated: bool = False  # the HTML does not end with `</html>`
     #: Whether the page is a bot challenge (`is_challenge`); None: not yet known, decided from the tree.
     challenge: bool | None = None
-    #: The text the tree was parsed from, when known and without numeric character references: selectors whose
-    #: required strings are not in it are not run (`etl.extract.selectors.absent`).
-    plain_html: str | None = field(default=None, repr=False, compare=False)
+    #: The text (or the UTF-8 bytes) the tree was parsed from, when known and without numeric character references:
+    #: selectors whose required strings are not in it are not run (`etl.extract.selectors.absent`).
+    plain_html: str | bytes | None = field(default=None, repr=False, compare=False)
     _found: dict[CSSSelector, list[HtmlElement]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -175,32 +197,37 @@ class Page:
         listed_at: datetime | None = None, content_type: str | None = None,
     ) -> Page:
         """Decode (bytes: by the HTTP `content_type` charset, BOM, `<meta charset>`, detection) and parse `html`;
-        ExtractionError when it is not HTML."""
+        ExtractionError when it is not HTML.
+
+        Clean UTF-8 bytes (`utf8_tree`) are parsed as they are, without being decoded; any other page is decoded and
+        cleaned as text first. Both give the same tree, and the page's checks read whichever was parsed.
+        """
+        source: str | bytes | None = None
         if isinstance(html, bytes):
-            text, charset = decode_page(html, content_type)
-            clean = charset == "utf-8" and not _has_not_xml_bytes(html)  # UTF-8 decoding leaves no lone surrogate
-        else:
-            text, clean = html, False
-        if not clean and _NOT_TEXT_RE.search(text):  # most pages have nothing to remove
-            text = without_surrogates(_NOT_XML_RE.sub("", text))
-        try:
-            tree = lxml.html.document_fromstring(text, parser=html_parser())
-        except (lxml.etree.ParserError, ValueError) as exc:
-            raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
+            tree = utf8_tree(html, content_type)
+            if tree is not None:
+                source = html
+        if source is None:
+            source = _page_text(html, content_type)
+            try:
+                tree = lxml.html.document_fromstring(source, parser=html_parser())
+            except (lxml.etree.ParserError, ValueError) as exc:
+                raise ExtractionError(f"{url}: not an HTML document ({exc})") from None
         jsonld = find_article(tree) or JsonLdArticle()
         fetched = to_utc(fetched_at, UTC) if fetched_at else None  # naive means UTC
         listed = to_utc(listed_at, site.tz) if listed_at else None  # naive means the source's zone
-        tail = max(0, len(text) - _TAIL_CHARS)
-        truncated = text.find("</html>", tail) < 0 and _HTML_END_RE.search(text, tail) is None
-        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, truncated,
-                   is_challenge(tree, text), plain(text))
+        return cls(site, url, tree, jsonld, read_meta(tree, url), fetched, listed, not ends_complete(source),
+                   is_challenge(tree, source), plain(source))
 
     def select(self, selector: CSSSelector) -> list[HtmlElement]:
         """The elements `selector` matches in the whole page, searched for once per page, and not at all when the
-        page's text shows it cannot match (`etl.extract.selectors.absent`); do not modify the list."""
+        page's text shows it cannot match (`etl.extract.selectors.absent`: asked when the page is short or the
+        selector tests every element); do not modify the list."""
         found = self._found.get(selector)
         if found is None:
-            absent_here = self.plain_html is not None and absent(selector, self.plain_html)
+            text = self.plain_html
+            absent_here = (text is not None and (len(text) <= _SCAN_FIRST or getattr(selector, "any_element", True))
+                           and absent(selector, text))
             found = self._found[selector] = [] if absent_here else selector(self.tree)
         return found
 
@@ -211,8 +238,50 @@ class Page:
 
 
 def _has_not_xml_bytes(raw: bytes) -> bool:
-    """Whether UTF-8 `raw` may hold a character `_NOT_XML_RE` removes (a bytes scan is cheaper than a text one)."""
-    return len(raw.translate(None, _NOT_XML_BYTES)) != len(raw) or _EF_BF in raw
+    """Whether UTF-8 `raw` holds a character `_NOT_XML_RE` removes (a bytes scan is cheaper than a text one)."""
+    if b"\0" in raw.translate(_NOT_XML_TO_NUL):
+        return True
+    return raw.find(b"\xef") >= 0 and any(character in raw for character in _NON_CHARACTERS)  # memchr first
+
+
+def _page_text(html: str | bytes, content_type: str | None) -> str:
+    """The page as text for lxml: bytes decoded (`decode_page`), without the characters XML cannot hold."""
+    if isinstance(html, bytes):
+        text, charset = decode_page(html, content_type)
+        clean = charset == _UTF8 and not _has_not_xml_bytes(html)  # UTF-8 decoding leaves no lone surrogate
+    else:
+        text, clean = html, False
+    if not clean and _NOT_TEXT_RE.search(text):  # most pages have nothing to remove
+        text = without_surrogates(_NOT_XML_RE.sub("", text))
+    return text
+
+
+def utf8_tree(raw: bytes, content_type: str | None = None) -> HtmlElement | None:
+    """The tree of page bytes parsed as they are, when that is the tree of their text (`Page.load`): UTF-8 stated
+    (HTTP header or `<meta charset>`) or none stated, no BOM, no XML declaration (lxml refuses text that has one),
+    no character `_NOT_XML_RE` removes, and valid UTF-8 (libxml2 reports no invalid byte); else None."""
+    charset, skip = stated_charset(raw, content_type)
+    if charset not in (None, _UTF8) or skip or raw.startswith(b"<?xml") or _has_not_xml_bytes(raw):
+        return None
+    parser = html_parser(_UTF8)
+    try:
+        tree = lxml.html.document_fromstring(raw, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None  # the text path words the error
+    errors = parser.error_log
+    if len(errors) >= _MAX_REPORTED_ERRORS or any(error.type == _INVALID_ENCODING for error in errors):
+        return None
+    return tree
+
+
+def ends_complete(html: str | bytes) -> bool:
+    """Whether the page ends with `</html>` in its last `_TAIL_CHARS` characters (bytes: valid UTF-8)."""
+    if isinstance(html, bytes):
+        if html.find(b"</html>", len(html) - _TAIL_CHARS) >= 0:  # within as many bytes, so as many characters
+            return True
+        html = html[-(_UTF8_MAX * _TAIL_CHARS + _UTF8_MAX - 1):].decode(_UTF8, errors="ignore")  # >= as many chars
+    tail = max(0, len(html) - _TAIL_CHARS)
+    return html.find("</html>", tail) >= 0 or _HTML_END_RE.search(html, tail) is not None
 
 
 class FieldChain:
@@ -231,18 +300,25 @@ class FieldChain:
         return None
 
 
-def is_challenge(tree: HtmlElement, html: str | None = None) -> bool:
+def is_challenge(tree: HtmlElement, html: str | bytes | None = None) -> bool:
     """Tell whether the page is a bot challenge (Cloudflare "Just a moment..."), which is never an article.
 
-    Cheap checks first: the title, then (given the page's `html`) whether any `CHALLENGE_STRINGS` is in it at all,
-    and only then the search of the whole tree.
+    Given the page's `html` (the text or UTF-8 bytes `tree` was parsed from, its ids collected as lxml does by
+    default): a challenge title, or any `CHALLENGE_STRINGS` in the html and a match of `CHALLENGE_XPATH`. Cheap
+    checks first: the title; then whether the XPath can match at all (an element with one of its ids in the parser's
+    id table, a script `src`, or `_cf_chl_opt` in the html: script text is read as written); only then the markers
+    and the search of the whole tree.
     """
     element = next(tree.iter("title"), None)
     if element is not None and CHALLENGE_TITLE_RE.match(element.text or ""):
         return True
-    if html is not None and not any(marker in html for marker in CHALLENGE_STRINGS):
+    if html is None:
+        return bool(CHALLENGE_XPATH(tree))
+    if not (_CHALLENGE_IDS(tree) or any(_CHALLENGE_SRC in (script.get("src") or "") for script in tree.iter("script"))
+            or (holds(html, _CHALLENGE_SCRIPT_BYTES) if isinstance(html, bytes) else _CHALLENGE_SCRIPT in html)):
         return False
-    return bool(CHALLENGE_XPATH(tree))
+    markers: tuple[str | bytes, ...] = _CHALLENGE_BYTES if isinstance(html, bytes) else CHALLENGE_STRINGS
+    return any(marker in html for marker in markers) and bool(CHALLENGE_XPATH(tree))  # type: ignore[operator]
 
 
 def normalise_language(value: str | None) -> str | None:

@@ -11,6 +11,7 @@ og:image, og:url, `<link rel=canonical>` and `<html lang>`. URLs are made absolu
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -49,13 +50,21 @@ class MetaTags:
     lang: str | None = None
 
 
-def _codec(name: str) -> str | None:
-    """The canonical name of a known codec, or None."""
+@functools.lru_cache(maxsize=256)
+def _known_codec(name: str) -> str | None:
+    """The canonical name of a known codec, or None (remembered: `codecs.lookup` normalises the name every time)."""
     try:
         return codecs.lookup(name).name
     except LookupError:
-        logger.debug("unknown charset %r", name)
         return None
+
+
+def _codec(name: str) -> str | None:
+    """The canonical name of a known codec, or None."""
+    codec = _known_codec(name)
+    if codec is None:
+        logger.debug("unknown charset %r", name)
+    return codec
 
 
 def declared_charset(raw: bytes) -> str | None:
@@ -83,15 +92,22 @@ def detected_charset(raw: bytes) -> str:
     return (_codec(best.encoding) if best is not None else None) or "utf-8"
 
 
-def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
-    """The codec of page bytes (HTTP header, BOM, `<meta charset>`, detection) and the length of a BOM to skip."""
+def stated_charset(raw: bytes, content_type: str | None = None) -> tuple[str | None, int]:
+    """The codec page bytes state (HTTP header, BOM, `<meta charset>`; None: none, to be detected) and the length of a
+    BOM to skip."""
     bom = next(((len(mark), name) for mark, name in _BOMS if raw.startswith(mark)), None)
     header = http_charset(content_type)
     if header is not None:
         return header, bom[0] if bom and codecs.lookup(bom[1]) == codecs.lookup(header) else 0
     if bom is not None:
         return bom[1], bom[0]
-    return declared_charset(raw) or detected_charset(raw), 0
+    return declared_charset(raw), 0
+
+
+def page_charset(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """The codec of page bytes (HTTP header, BOM, `<meta charset>`, detection) and the length of a BOM to skip."""
+    charset, skip = stated_charset(raw, content_type)
+    return charset or detected_charset(raw), skip
 
 
 def decode_page(raw: bytes, content_type: str | None = None) -> tuple[str, str]:

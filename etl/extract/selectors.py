@@ -17,11 +17,12 @@ from cssselect.xpath import is_non_whitespace
 from lxml.cssselect import CSSSelector, LxmlHTMLTranslator
 from lxml.html import HtmlElement
 
-__all__ = ["Selector", "absent", "css", "matches", "on_axis", "plain", "select_inside"]
+__all__ = ["Selector", "absent", "css", "holds", "matches", "on_axis", "plain", "select_inside"]
 
 Test = Callable[[HtmlElement], bool]
 _XML_SPACE_RE = re.compile("[ \t\r\n]+")  # what XPath's normalize-space (so CSS `~=` and classes) splits on
 _LITERAL_RE = re.compile("[A-Za-z0-9_-]+")
+_ANY_ELEMENT_RE = re.compile(r"(?:::|/)\*")  # an XPath step that tests elements of any name
 
 _TRANSLATOR = LxmlHTMLTranslator()
 
@@ -143,21 +144,48 @@ class Selector(CSSSelector):
         self.css = expression
         self.test = _python_test(expression)
         self.literals = _literals(expression)
+        #: Whether the XPath tests every element of the page (a selector member without a tag name, or below a
+        #: combinator), not just the elements of one tag, which libxml2 finds cheaply.
+        self.any_element = _ANY_ELEMENT_RE.search(self.path) is not None
+        #: `literals` as UTF-8 bytes (they are ASCII), for pages kept as the bytes they were parsed from.
+        self.literal_bytes = tuple(word.encode("ascii") for word in self.literals) if self.literals else None
         #: The tag names, when the selector is nothing but tag names ("figure, img, script"): lxml filters by them.
         self.tags = _tags(expression)
 
 
-def absent(selector: CSSSelector, plain_html: str) -> bool:
-    """Whether `selector` surely matches nothing in the page parsed from `plain_html`, told from the text alone: none
-    of its required strings is in it. The text must hold no numeric character reference (`&#`), which could spell
-    one (see `plain`)."""
-    literals: tuple[str, ...] | None = getattr(selector, "literals", None)
-    return bool(literals) and not any(word in plain_html for word in literals or ())
+def absent(selector: CSSSelector, plain_html: str | bytes) -> bool:
+    """Whether `selector` surely matches nothing in the page parsed from `plain_html` (its text, or the UTF-8 bytes
+    it was parsed from), told from the text alone: none of its required strings is in it. The text must hold no
+    numeric character reference (`&#`), which could spell one (see `plain`)."""
+    words: tuple[str | bytes, ...] | None = getattr(
+        selector, "literal_bytes" if isinstance(plain_html, bytes) else "literals", None
+    )
+    return bool(words) and not any(word in plain_html for word in words or ())  # type: ignore[operator]
 
 
-def plain(html: str) -> str | None:
+#: How many occurrences of a needle's first byte `holds` checks one by one before one substring search.
+_HOPS = 16
+
+
+def holds(data: bytes, needle: bytes) -> bool:
+    """Whether `needle` is in `data`: memchr hops over its first byte (fast, and `&` or `_` are rare in pages) before
+    one substring search from the last hop (a short needle's search costs about 0.3 ns a byte)."""
+    first = needle[:1]
+    at = data.find(first)
+    for _ in range(_HOPS):
+        if at < 0:
+            return False
+        if data.startswith(needle, at):
+            return True
+        at = data.find(first, at + 1)
+    return at >= 0 and data.find(needle, at) >= 0
+
+
+def plain(html: str | bytes) -> str | bytes | None:
     """`html` when it holds no numeric character reference (so `absent` may be asked about it), else None."""
-    return None if "&#" in html else html
+    if isinstance(html, str):
+        return None if "&#" in html else html
+    return None if holds(html, b"&#") else html
 
 
 def _tags(expression: str) -> tuple[str, ...] | None:
