@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from types import MappingProxyType
 
 import pytest
 from ops_support import reset, wire
 
-from etl.core.config import Settings
+from etl.core.config import Settings, parse_host_overrides
+from etl.dev.local import replay_overrides
 from etl.dev.replay.server import DEFAULT_ROOT, ReplayServer
 from etl.steps import backfill
 from etl.store import bulk
@@ -77,3 +79,28 @@ def test_long_backfill_runs_in_bulk_mode(settings: Settings) -> None:
     with raw_connection(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM articles")
         assert cur.fetchone()[0] > 0
+
+
+@pytest.mark.integration
+def test_a_backfill_of_several_sources_builds_the_indexes_once(settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`backfill --source a,b`: bulk mode spans every source's job, so the indexes are built again once, after the
+    last source (not after the first while the others still load)."""
+    url = settings.require_database_url()
+    reset(settings)
+    dropped: list[list[str]] = []
+    real_defer = bulk.defer
+    monkeypatch.setattr(bulk, "defer", lambda database_url: dropped.append(real_defer(database_url)) or dropped[-1])
+    day = date(2025, 12, 31)
+    requests = [backfill.BackfillRequest(name, day, day) for name in ("kazinform", "tengrinews")]
+    try:
+        with ReplayServer(DEFAULT_ROOT) as replay:
+            wired = dataclasses.replace(wire(settings, replay), bulk_load_days=1, crawl_parallel=1,
+                                        host_overrides=MappingProxyType(parse_host_overrides(
+                                            replay_overrides(replay.base_url))))
+            results = backfill.run_sources(wired, requests)
+    finally:
+        bulk.restore(url)
+    assert all(result.done == [day] and not result.failed for result in results.values()), results
+    assert dropped == [sorted(bulk.SEARCH_INDEXES)]
+    assert bulk.pending(url) == []

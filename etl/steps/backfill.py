@@ -209,7 +209,12 @@ def run_sources(settings: Settings, requests: list[BackfillRequest], *,
     def work(name: str, cancel: threading.Event) -> BackfillResult:
         return run(settings, by_source[name], stream=stream, cancel=cancel, shared_stream=together)
 
-    return parallel.per_source(settings, list(by_source), work)
+    # Bulk mode once for every source (each job's own attempt then finds it held): the search indexes are built
+    # again once, after the last source, not after the first while the others still load.
+    longest = max((len(request.days()) for request in requests), default=0)
+    with bulk.search_indexes_deferred(settings.require_database_url(),
+                                      enabled=0 < settings.bulk_load_days <= longest):
+        return parallel.per_source(settings, list(by_source), work)
 
 
 def _run(settings: Settings, request: BackfillRequest, stream: TextIO | None,

@@ -4,9 +4,9 @@ Sources are grouped so that no two groups share a host; a group's sources run on
 so per-host politeness (the spec's concurrency_per_host, delay, robots, AutoThrottle) holds across crawls, and a
 source never has two crawls at once. With crawl_parallel 1 (or a single group) everything runs in the caller's
 thread, one source after another, as before. Else each thread does all of its
-sources' work (crawl, archive, extract, load, ...): while one source's crawl runs, others are loaded. The steps
-after the crawl take turns (pipeline.LOAD_GATE): they are mostly Python work sharing one GIL anyway, and two
-loads of this process never race on the same content hash.
+sources' work (crawl, archive, extract, load, ...): while one source's crawl runs, others are loaded. Two loads,
+in this process or any other, never race on the same content hash: etl/store/load.py takes the links' database lock
+from the link decision to commit.
 A signal (SIGINT, or SIGTERM: `pipeline.interruptible`) in the calling thread stops the crawl process; the
 crawls still running raise KeyboardInterrupt in their threads (their runs are recorded `interrupted`), the other
 threads stop before their next step (`check`), and the signal is raised again once every thread has ended.
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from etl.core.config import Settings
 from etl.core.errors import PipelineError
 from etl.sources import get_source
-from etl.steps.pipeline import LOAD_GATE, Interrupted, first_line, ingest_day, interruptible
+from etl.steps.pipeline import Interrupted, first_line, ingest_day, interruptible
 from scrapers.run import crawl_session, in_session
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,8 @@ def per_source(settings: Settings, names: list[str], work: Work[T]) -> dict[str,
         log.info("%d sources in %d threads, their crawls up to %d at once", len(names), workers,
                  settings.crawl_parallel)
         runner = in_session(session)
-        gate = threading.Lock()
 
         def group_work(group: list[str]) -> dict[str, T]:
-            LOAD_GATE.set(gate)  # this pool thread's own context
             return runner(lambda: {name: work(name, cancel) for name in group})
 
         with ThreadPoolExecutor(workers, thread_name_prefix="source") as pool:

@@ -18,7 +18,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
-from contextvars import ContextVar
 from datetime import date, datetime
 from types import FrameType
 from typing import Any
@@ -33,11 +32,6 @@ from etl.store import locks, runs
 log = logging.getLogger(__name__)
 Before = Callable[[plan.Step], None]
 After = Callable[[plan.Step, int, dict[str, Any]], None]  # step, run id, its result
-
-
-#: Set by etl/steps/parallel.py for its threads: the load steps of this process take turns, so two sources' loads
-#: never decide the exact-duplicate links of one content hash in overlapping transactions.
-LOAD_GATE: ContextVar[threading.Lock | None] = ContextVar("load_gate", default=None)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -92,9 +86,6 @@ def run_step(settings: Settings, step: plan.Step | str, run_id: int) -> dict[str
         with _failing_as(f"{step.name} of run {run_id}: cannot lock the run"):
             stack.enter_context(locks.held(settings.require_database_url(), locks.run_lock(run_id),
                                            f"{step.name} of crawl run {run_id}"))
-        gate = LOAD_GATE.get()
-        if gate is not None and step.name == "load":
-            stack.enter_context(gate)
         return _run_step_locked(settings, step, run_id)
 
 
