@@ -1,6 +1,6 @@
 """Dedup of synthetic Kazakh-like articles on the real embedded PostgreSQL, in daily batches, side by side:
 
-1. baseline: exact-hash dedup only (the load step: COPY + upsert + versions + `relink_exact`);
+1. baseline: exact-hash dedup only (the load step: COPY + upsert + versions + exact-duplicate links decided at insert);
 2. ours: the same load, then near-duplicate linking against the whole archive (`link_near_duplicates`:
    normalized word bigrams -> MinHash -> LSH bands in PostgreSQL -> exact Jaccard check -> clusters).
 
