@@ -104,23 +104,9 @@ def crawl_job(
     return {name: value for name, value in args.items() if value}, values
 
 
-def crawl_command(
-    source: Source,
-    start: datetime,
-    end: datetime,
-    run_key: str,
-    settings: Settings,
-    warc_path: Path,
-    manifest_path: Path,
-    known_ids_file: Path | None,
-    refetch: bool,
-    probe: int = 0,
-) -> list[str]:
-    """Build the `scrapy crawl` command line of one run."""
-    args, values = crawl_job(
-        source, start, end, run_key, settings, warc_path, manifest_path, known_ids_file, refetch, probe
-    )
-    command = [sys.executable, "-m", "scrapy", "crawl", source.spider]
+def crawl_command(spider: str, args: dict[str, str], values: dict[str, str]) -> list[str]:
+    """The `scrapy crawl` command line of one run, from its `crawl_job` arguments and settings."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in args.items():
         command += ["-a", f"{name}={value}"]
     for name, setting in values.items():
@@ -429,16 +415,13 @@ def run_crawl(
     logger.info("crawl %s %s: %s .. %s (%d known ids)%s", source.name, run_key, start, end, len(ids),
                 " in the session's crawl process" if session else "")
     began = time.monotonic()
+    args, values = crawl_job(source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch,
+                             probe)
     if session is not None:
-        args, values = crawl_job(
-            source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
-        )
         session.crawl(source.spider, args, values, log_path, env, settings.crawl_timeout, run_key)
     else:
-        command = crawl_command(
-            source, start, end, run_key, settings, warc_path, manifest_path, known_file, refetch, probe
-        )
-        _crawl_in_subprocess(command, env, log_path, settings.crawl_timeout, run_key)
+        _crawl_in_subprocess(crawl_command(source.spider, args, values), env, log_path, settings.crawl_timeout,
+                             run_key)
     elapsed = time.monotonic() - began
 
     if not manifest_path.is_file():

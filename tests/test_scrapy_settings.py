@@ -12,7 +12,7 @@ from scrapy.settings import Settings as ScrapySettings
 import scrapers.settings
 from etl.core.config import load_settings
 from etl.sources import get_source
-from scrapers.run import crawl_command
+from scrapers.run import crawl_command, crawl_job
 from scrapers.settings import crawl_settings
 
 START = datetime.fromisoformat("2026-01-01T00:00:00+05:00")
@@ -77,8 +77,9 @@ def test_delay_override_and_autothrottle(
 
 def test_crawl_command_passes_every_value(tmp_path: Path) -> None:
     settings = load_settings({"NEWSARCHIVE_BLOCK_BACKOFF": "3"})
-    command = crawl_command(SOURCE, START, END, "k", settings, tmp_path / "w.warc.gz", tmp_path / "m.json",
-                            None, refetch=False)
+    args, values = crawl_job(SOURCE, START, END, "k", settings, tmp_path / "w.warc.gz", tmp_path / "m.json",
+                             None, refetch=False)
+    command = crawl_command(SOURCE.spider, args, values)
     passed = dict(command[i + 1].split("=", 1) for i, arg in enumerate(command) if arg == "-s")
     assert passed == {
         **crawl_settings(settings, SOURCE),
